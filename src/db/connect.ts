@@ -1,0 +1,99 @@
+import SqliteDatabase from 'better-sqlite3'
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely'
+import pg from 'pg'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Database } from './schema.js'
+
+export type Db = Kysely<Database>
+export type Dialect = 'sqlite' | 'postgres'
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; poolSize?: number }
+
+export interface DatabaseHandle {
+  db: Db
+  dialect: Dialect
+  /** Where it is, for logs: a file path, or the URL without its password. */
+  description: string
+  close(): Promise<void>
+}
+
+/**
+ * Writes on SQLite begin with BEGIN IMMEDIATE: the write lock is taken up front, so two
+ * processes on one file wait on the busy timeout instead of failing with SQLITE_BUSY when a
+ * read transaction tries to upgrade.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  private readonly database: SqliteDatabase.Database
+
+  constructor(database: SqliteDatabase.Database) {
+    super({ database })
+    this.database = database
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.database })
+  }
+}
+
+function openSqlite(path: string): SqliteDatabase.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const database = new SqliteDatabase(path)
+  database.pragma('journal_mode = WAL')
+  // NORMAL in WAL mode: a commit survives the process being killed; only an OS crash
+  // or power loss can take back the last transactions.
+  database.pragma('synchronous = NORMAL')
+  database.pragma('foreign_keys = ON')
+  database.pragma('busy_timeout = 10000')
+  return database
+}
+
+export function connectDatabase(config: DatabaseConfig): DatabaseHandle {
+  if (config.kind === 'sqlite') {
+    const sqlite = openSqlite(config.path)
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) })
+    return { db, dialect: 'sqlite', description: config.path, close: () => db.destroy() }
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize ?? 10,
+    application_name: 'cordon',
+  })
+  // An idle client's error (the server restarting, say) must not crash the process;
+  // the next query on the pool reports it.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: 'postgres', description: redactUrl(config.url), close: () => db.destroy() }
+}
+
+/** Which SQL dialect a Db (or a transaction on it) speaks, for the few dialect-specific queries. */
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparseable url)'
+  }
+}

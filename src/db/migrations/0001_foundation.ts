@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely'
+import { columnTypes } from './column-types.js'
+
+// Frozen in time: never edit a migration that has shipped; add a new one.
+
+export async function up(db: Kysely<any>): Promise<void> {
+  const t = columnTypes(db)
+
+  await db.schema
+    .createTable('customers')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('name_key', 'text', (c) => c.notNull().unique())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('parent_id', 'text', (c) => c.references('customers.id'))
+    .addColumn('external_ref', 'text', (c) => c.unique())
+    .addColumn('notes', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .addColumn('archived_at', t.timestamp)
+    .execute()
+  await db.schema.createIndex('customers_parent_idx').on('customers').column('parent_id').execute()
+
+  await db.schema
+    .createTable('customer_contacts')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('email_key', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('phone', 'text')
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .addUniqueConstraint('customer_contacts_email_unique', ['customer_id', 'email_key'])
+    .execute()
+
+  await db.schema
+    .createTable('users')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('email_key', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.references('customers.id'))
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .addColumn('disabled_at', t.timestamp)
+    .execute()
+
+  await db.schema
+    .createTable('api_tokens')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text', (c) => c.references('customers.id'))
+    .addColumn('user_id', 'text', (c) => c.references('users.id'))
+    .addColumn('secret_hash', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addColumn('expires_at', t.timestamp)
+    .addColumn('last_used_at', t.timestamp)
+    .addColumn('revoked_at', t.timestamp)
+    .execute()
+
+  await db.schema
+    .createTable('settings')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', t.json, (c) => c.notNull())
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .execute()
+
+  // The audit chain: seq is assigned from audit_head under its row lock, so it has no gaps.
+  await db.schema
+    .createTable('audit_log')
+    .addColumn('seq', t.bigint, (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.notNull().unique())
+    .addColumn('at', t.timestamp, (c) => c.notNull())
+    .addColumn('actor_kind', 'text', (c) => c.notNull())
+    .addColumn('actor_id', 'text', (c) => c.notNull())
+    .addColumn('actor_label', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('target_type', 'text', (c) => c.notNull())
+    .addColumn('target_id', 'text', (c) => c.notNull())
+    .addColumn('customer_id', 'text')
+    .addColumn('details', t.json, (c) => c.notNull())
+    .addColumn('prev_hash', 'text', (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('audit_log_target_idx').on('audit_log').columns(['target_type', 'target_id']).execute()
+  await db.schema.createIndex('audit_log_customer_idx').on('audit_log').columns(['customer_id', 'seq']).execute()
+
+  await db.schema
+    .createTable('audit_head')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('seq', t.bigint, (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute()
+  await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: '0'.repeat(64) }).execute()
+
+  await db.schema
+    .createTable('jobs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('payload', t.json, (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('key', 'text', (c) => c.unique())
+    .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('run_at', t.timestamp, (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('max_attempts', 'integer', (c) => c.notNull())
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_token', 'text')
+    .addColumn('lease_until', t.timestamp)
+    .addColumn('last_error', 'text')
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .addColumn('finished_at', t.timestamp)
+    .execute()
+  await db.schema.createIndex('jobs_due_idx').on('jobs').columns(['status', 'run_at']).execute()
+  await db.schema.createIndex('jobs_lease_idx').on('jobs').columns(['status', 'lease_until']).execute()
+
+  await db.schema
+    .createTable('job_schedules')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('payload', t.json, (c) => c.notNull())
+    .addColumn('cron', 'text', (c) => c.notNull())
+    .addColumn('timezone', 'text', (c) => c.notNull())
+    .addColumn('next_run_at', t.timestamp, (c) => c.notNull())
+    .addColumn('last_run_at', t.timestamp)
+    .addColumn('paused_at', t.timestamp)
+    .addColumn('created_at', t.timestamp, (c) => c.notNull())
+    .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+    .execute()
+}

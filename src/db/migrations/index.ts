@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely'
+import * as m0001 from './0001_foundation.js'
+
+/**
+ * Every migration, in order. Listed by hand rather than read from the directory so the
+ * compiled build and the TypeScript sources run the same set.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+}

@@ -1,0 +1,38 @@
+/** Roles: three for the provider's staff, one for a customer's own people. */
+export const roles = ['admin', 'responder', 'viewer', 'customer'] as const
+export type Role = (typeof roles)[number]
+
+export function isRole(value: string): value is Role {
+  return (roles as readonly string[]).includes(value)
+}
+
+/**
+ * Which customers' data an actor may see. Staff see all; a customer actor sees its own
+ * organisation and, for a partner, the customers it resells to. Stores put this in the
+ * WHERE clause; nothing is filtered after the query.
+ */
+export type TenantScope = { all: true } | { all: false; customerIds: readonly string[] }
+
+export const allTenants: TenantScope = Object.freeze({ all: true })
+
+/** Who is doing something: written to the audit log and used for scoping. */
+export interface Actor {
+  kind: 'token' | 'user' | 'cli' | 'system'
+  id: string
+  label: string
+  role: Role
+  scope: TenantScope
+}
+
+/** The actor for work Cordon does by itself (jobs, bootstrap). */
+export const systemActor: Actor = Object.freeze({
+  kind: 'system',
+  id: 'system',
+  label: 'cordon',
+  role: 'admin',
+  scope: allTenants,
+})
+
+export function canSeeCustomer(scope: TenantScope, customerId: string): boolean {
+  return scope.all || scope.customerIds.includes(customerId)
+}
