@@ -26,7 +26,7 @@ const variables = {
   /** The HTTP port (0 picks a free one). */
   CORDON_PORT: { flag: '--port', schema: Type.Integer({ minimum: 0, maximum: 65535 }), expect: 'an integer from 0 to 65535' },
   /** Log verbosity of the server and worker. */
-  CORDON_LOG_LEVEL: { flag: '--log-level', schema: Type.String({ enum: [...logLevels] }), expect: `one of ${logLevels.join(', ')}` },
+  CORDON_LOG_LEVEL: { flag: '--log-level', schema: Type.Enum([...logLevels]), expect: `one of ${logLevels.join(', ')}` },
   /** How many jobs one worker runs at once. */
   CORDON_WORKER_CONCURRENCY: { flag: '--concurrency', schema: Type.Integer({ minimum: 1, maximum: 64 }), expect: 'an integer from 1 to 64' },
   /** Size of the PostgreSQL connection pool of one process. */
@@ -85,7 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     }
   }
 
-  const converted = Value.Convert(EnvironmentSchema, raw) as Record<string, unknown>
+  const converted = Value.Convert(EnvironmentSchema, { ...raw }) as Record<string, unknown>
   const problems: FieldProblem[] = []
   const reported = new Set<string>()
   for (const error of Value.Errors(EnvironmentSchema, converted)) {

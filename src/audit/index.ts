@@ -3,3 +3,4 @@
 // It does not decide what is worth auditing: each module records its own changes.
 export { createAudit, type Audit, type AuditListQuery } from './service.js'
 export type { AuditEvent, AuditRecord, ChainBreak, VerifyOutcome } from './model.js'
+export { auditRoutes } from './routes.js'

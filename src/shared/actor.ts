@@ -36,3 +36,9 @@ export const systemActor: Actor = Object.freeze({
 export function canSeeCustomer(scope: TenantScope, customerId: string): boolean {
   return scope.all || scope.customerIds.includes(customerId)
 }
+
+/** The actor a door authenticated. Its absence past authentication is a bug, not a 401. */
+export function requireActor(actor: Actor | null | undefined): Actor {
+  if (!actor) throw new Error('no authenticated actor where one is required')
+  return actor
+}

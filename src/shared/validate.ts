@@ -14,7 +14,8 @@ export function parseInput<S extends TSchema>(schema: S, input: unknown, what: s
     const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)'
     if (seen.has(field)) continue
     seen.add(field)
-    problems.push({ field, message: error.message })
+    const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues
+    problems.push({ field, message: allowed ? `must be one of: ${allowed.join(', ')}` : error.message })
   }
   if (problems.length > 0) {
     throw new AppError('invalid', `invalid ${what}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { problems })

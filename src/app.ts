@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs'
+import { pino, type Logger } from 'pino'
+import { sql } from 'kysely'
+import { createAccess } from './access/index.js'
+import { createAudit } from './audit/index.js'
+import type { Config } from './config.js'
+import { createCustomers } from './customers/index.js'
+import { connectDatabase } from './db/connect.js'
+import { migrateToLatest, type MigrationReport } from './db/migrate.js'
+import { buildServer } from './http/server.js'
+import { createJobs, type JobHandler, type Worker } from './jobs/index.js'
+import { systemClock, type Clock } from './shared/clock.js'
+
+/** The composition root: the only place that builds modules and connects them. */
+
+export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+export interface ServiceOptions {
+  clock?: Clock
+  logger?: Logger
+  /** Apply pending migrations first (the default). `cordon migrate` reports them itself. */
+  migrate?: boolean
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>
+
+/** Every module, wired onto one database. Used by the server, the worker and the CLI alike. */
+export async function createServices(config: Config, options: ServiceOptions = {}) {
+  const logger = options.logger ?? pino({ level: config.logLevel })
+  const database = connectDatabase(config.database)
+  let migrations: MigrationReport | undefined
+  try {
+    if (options.migrate !== false) migrations = await migrateToLatest(database.db)
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+  const db = database.db
+  const clock = options.clock ?? systemClock
+  const audit = createAudit({ db, clock })
+  const customers = createCustomers({ db, clock, audit })
+  const access = createAccess({ db, clock, audit, customers })
+  const jobs = createJobs({ db, clock, audit, logger: logger.child({ module: 'jobs' }) })
+
+  /** The job types this build knows how to run. Modules add theirs here as they gain background work. */
+  const jobHandlers: Record<string, JobHandler> = {}
+
+  return {
+    config,
+    logger,
+    database,
+    migrations,
+    clock,
+    audit,
+    customers,
+    access,
+    jobs,
+    jobHandlers,
+    checkDatabase: async () => {
+      await sql`select 1`.execute(db)
+    },
+    close: () => database.close(),
+  }
+}
+
+export interface App {
+  services: Services
+  server: Awaited<ReturnType<typeof buildServer>>
+  /** Start a job worker in this process (`cordon serve` does, unless told not to). */
+  startWorker(): Worker
+  /** Stop taking requests and jobs, let in-flight ones finish, then close the database. */
+  close(): Promise<void>
+}
+
+export async function createApp(config: Config, options: ServiceOptions = {}): Promise<App> {
+  const services = await createServices(config, options)
+  const server = await buildServer({
+    version,
+    logger: services.logger,
+    checkDatabase: services.checkDatabase,
+    access: services.access,
+    audit: services.audit,
+    customers: services.customers,
+    jobs: services.jobs,
+  })
+  let worker: Worker | undefined
+  let closing: Promise<void> | undefined
+  return {
+    services,
+    server,
+    startWorker() {
+      worker ??= services.jobs.createWorker({ handlers: services.jobHandlers, concurrency: config.worker.concurrency })
+      worker.start()
+      return worker
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all([server.app.close(), worker?.stop({ timeoutMs: 30_000 })])
+        await services.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander'
+import type { Services } from '../app.js'
+import type { Actor } from '../shared/actor.js'
+
+/** What a module's CLI command receives: the services on the configured database, and who runs it. */
+export interface CommandContext {
+  services: Services
+  actor: Actor
+  json: boolean
+  /** Report progress of long work on stderr (a no-op under --json or without a terminal). */
+  progress(text: string): void
+}
+
+/** What a command prints: `data` under --json, `human` (or a JSON dump of data) otherwise. */
+export interface CommandOutput {
+  data: unknown
+  human?: string
+}
+
+export type CommandHandler = (context: CommandContext, args: string[], options: Record<string, unknown>) => Promise<CommandOutput>
+
+/**
+ * The CLI door that module `cli.ts` files use: `common` adds the options every command has
+ * (--json, --data-dir, --database-url), `action` opens the services, runs the handler, prints
+ * the result and sets the exit code. Output format and exit codes live in cli/main.ts only.
+ */
+export interface CliDoor {
+  common(command: Command): Command
+  action(handler: CommandHandler): (...params: unknown[]) => Promise<void>
+}

@@ -1,0 +1,218 @@
+import { Command, CommanderError, Option } from 'commander'
+import { hostname, userInfo } from 'node:os'
+import { readFileSync } from 'node:fs'
+import type { App, Services } from '../app.js'
+import { registerAccessCommands } from '../access/cli.js'
+import { registerAuditCommands } from '../audit/cli.js'
+import type { ConfigOverrides } from '../config.js'
+import { registerCustomerCommands } from '../customers/cli.js'
+import { registerJobCommands } from '../jobs/cli.js'
+import { allTenants, type Actor } from '../shared/actor.js'
+import { AppError } from '../shared/errors.js'
+import type { CliDoor, CommandHandler } from './door.js'
+import { fields, progressLine } from './output.js'
+
+/** Exit codes: 0 ok, 1 failure, 2 usage error (bad flags, bad input, bad configuration), 3 not found. */
+export const exitCodes = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+
+function overridesFrom(options: Record<string, unknown>): ConfigOverrides {
+  const pick = (key: string) => (typeof options[key] === 'string' || typeof options[key] === 'number' ? (options[key] as string | number) : undefined)
+  return {
+    CORDON_DATA_DIR: pick('dataDir'),
+    CORDON_DATABASE_URL: pick('databaseUrl'),
+    CORDON_HOST: pick('host'),
+    CORDON_PORT: pick('port'),
+    CORDON_LOG_LEVEL: pick('logLevel'),
+    CORDON_WORKER_CONCURRENCY: pick('concurrency'),
+  }
+}
+
+async function loadConfigFrom(options: Record<string, unknown>) {
+  const { loadConfig } = await import('../config.js')
+  return loadConfig(process.env, overridesFrom(options))
+}
+
+/** The CLI works on the configured database directly, as an admin: whoever can run it can read the data dir. */
+function cliActor(): Actor {
+  let user = 'unknown'
+  try {
+    user = userInfo().username
+  } catch {
+    // No passwd entry (containers): keep 'unknown'.
+  }
+  return { kind: 'cli', id: user, label: `${user}@${hostname()}`, role: 'admin', scope: allTenants }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof AppError) {
+    if (error.kind === 'not_found') return exitCodes.notFound
+    if (error.kind === 'invalid') return exitCodes.usage
+  }
+  return exitCodes.failure
+}
+
+function printError(error: unknown, json: boolean): void {
+  if (json) {
+    const body =
+      error instanceof AppError
+        ? { error: { kind: error.kind, message: error.message, ...(error.problems.length > 0 && { problems: error.problems }) } }
+        : { error: { kind: 'internal', message: error instanceof Error ? error.message : String(error) } }
+    process.stderr.write(`${JSON.stringify(body)}\n`)
+    return
+  }
+  if (error instanceof AppError) {
+    process.stderr.write(`cordon: ${error.message}\n`)
+    for (const p of error.problems) if (!error.message.includes(p.field)) process.stderr.write(`  ${p.field}: ${p.message}\n`)
+    return
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ''
+  process.stderr.write(`cordon: ${error instanceof Error ? error.message : String(error)}${cause}\n`)
+}
+
+function print(data: unknown, human: string | undefined, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`)
+  else process.stdout.write(`${human ?? JSON.stringify(data, null, 2)}\n`)
+}
+
+const door: CliDoor = {
+  common(command) {
+    return command
+      .option('--json', 'machine-readable JSON output')
+      .option('--data-dir <dir>', 'data directory (CORDON_DATA_DIR)')
+      .option('--database-url <url>', 'a postgres:// URL (CORDON_DATABASE_URL); default: SQLite in the data directory')
+  },
+  action(handler: CommandHandler) {
+    return async (...params: unknown[]) => {
+      const command = params[params.length - 1] as Command
+      const options = command.opts()
+      const args = params.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]))
+      const json = options.json === true
+      let services: Services | undefined
+      try {
+        const config = await loadConfigFrom(options)
+        const { createServices } = await import('../app.js')
+        const { pino } = await import('pino')
+        services = await createServices(config, { logger: pino({ level: 'warn' }, process.stderr) })
+        const output = await handler({ services, actor: cliActor(), json, progress: progressLine(!json) }, args, options)
+        print(output.data, output.human, json)
+      } catch (error) {
+        printError(error, json)
+        process.exitCode = exitCodeFor(error)
+      } finally {
+        await services?.close()
+      }
+    }
+  },
+}
+
+function serverOptions(command: Command): Command {
+  return door
+    .common(command)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (CORDON_LOG_LEVEL)')
+    .option('--concurrency <n>', 'jobs run at once by the worker (CORDON_WORKER_CONCURRENCY)')
+}
+
+/** Run until SIGTERM or SIGINT, then shut down gracefully; a second signal exits at once. */
+function untilSignalled(close: () => Promise<void>, log: (message: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) {
+        log(`${signal} again: exiting now`)
+        process.exit(exitCodes.failure)
+      }
+      stopping = true
+      log(`${signal}: finishing in-flight work, then stopping`)
+      close().then(resolve, reject)
+    }
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+  })
+}
+
+function addProcessCommands(program: Command): void {
+  serverOptions(program.command('serve').description('run the API server and a job worker'))
+    .option('--host <host>', 'listen address (CORDON_HOST)')
+    .option('--port <port>', 'listen port (CORDON_PORT)')
+    .option('--no-worker', 'serve the API only; run `cordon worker` elsewhere')
+    .action(async (options: Record<string, unknown>) => {
+      const config = await loadConfigFrom(options)
+      const { createApp } = await import('../app.js')
+      const app: App = await createApp(config)
+      const { logger } = app.services
+      const issued = await app.services.access.ensureFirstAdminToken()
+      if (options.worker !== false) app.startWorker()
+      const address = await app.server.app.listen({ host: config.http.host, port: config.http.port })
+      if (issued) {
+        process.stdout.write(
+          `\nFirst admin API token (shown once, store it now):\n\n  ${issued.secret}\n\nUse it as: Authorization: Bearer <token>. Make more with \`cordon token create\`.\n\n`,
+        )
+      }
+      logger.info({ address, database: app.services.database.description, version: packageVersion }, `cordon listening on ${address}`)
+      await untilSignalled(() => app.close(), (message) => logger.info(message))
+      logger.info('stopped')
+    })
+
+  serverOptions(program.command('worker').description('run a job worker only (many may share one PostgreSQL)')).action(
+    async (options: Record<string, unknown>) => {
+      const config = await loadConfigFrom(options)
+      const { createServices } = await import('../app.js')
+      const services = await createServices(config)
+      const worker = services.jobs.createWorker({ handlers: services.jobHandlers, concurrency: config.worker.concurrency })
+      worker.start()
+      services.logger.info({ worker: worker.id, database: services.database.description }, 'worker started')
+      await untilSignalled(async () => {
+        await worker.stop({ timeoutMs: 30_000 })
+        await services.close()
+      }, (message) => services.logger.info(message))
+    },
+  )
+
+  door.common(program.command('migrate').description('apply pending database migrations')).action(
+    door.action(async ({ services }) => {
+      const report = services.migrations ?? { applied: [], current: [] }
+      return {
+        data: report,
+        human: fields([
+          ['database', services.database.description],
+          ['applied now', report.applied.join(', ') || 'none (already up to date)'],
+          ['migrations', report.current.length],
+        ]),
+      }
+    }),
+  )
+}
+
+export function buildProgram(): Command {
+  const program = new Command('cordon')
+    .description('Cordon: security operations for providers. Who is affected, have they been told, are they clean.')
+    .version(packageVersion, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+  program.addOption(new Option('--no-color').hideHelp())
+  addProcessCommands(program)
+  registerCustomerCommands(program, door)
+  registerAccessCommands(program, door)
+  registerAuditCommands(program, door)
+  registerJobCommands(program, door)
+  return program
+}
+
+/** Run the CLI and return the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.version' || error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return exitCodes.ok
+      return exitCodes.usage
+    }
+    printError(error, argv.includes('--json'))
+    return exitCodeFor(error)
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError, loadConfig } from './config.js'
+
+describe('configuration', () => {
+  it('defaults to SQLite in ./cordon-data on 127.0.0.1:7300', () => {
+    const config = loadConfig({})
+
+    assert.equal(config.database.kind, 'sqlite')
+    assert.ok(config.database.kind === 'sqlite' && config.database.path.endsWith('/cordon-data/cordon.db'))
+    assert.deepEqual(config.http, { host: '127.0.0.1', port: 7300 })
+    assert.equal(config.logLevel, 'info')
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.http))
+  })
+
+  it('selects PostgreSQL with a postgres:// URL', () => {
+    const config = loadConfig({ CORDON_DATABASE_URL: 'postgres://cordon@db.internal:5432/cordon' })
+
+    assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://cordon@db.internal:5432/cordon', poolSize: 10 })
+  })
+
+  it('reports every invalid variable at once, by name', () => {
+    const error = (() => {
+      try {
+        loadConfig({ CORDON_PORT: '70000', CORDON_LOG_LEVEL: 'loud', CORDON_DATABASE_URL: 'mysql://x', CORDON_WORKER_CONCURRENCY: 'many' })
+      } catch (caught) {
+        return caught
+      }
+      return undefined
+    })()
+
+    assert.ok(error instanceof ConfigError)
+    assert.deepEqual(error.problems.map((p) => p.field).sort(), ['CORDON_DATABASE_URL', 'CORDON_LOG_LEVEL', 'CORDON_PORT', 'CORDON_WORKER_CONCURRENCY'])
+    assert.match(error.message, /CORDON_PORT: expected an integer from 0 to 65535, got "70000"/)
+  })
+
+  it('lets CLI flags override variables, and names the flag when one is wrong', () => {
+    const config = loadConfig({ CORDON_PORT: '8000', CORDON_HOST: '0.0.0.0' }, { CORDON_PORT: '9000' })
+
+    assert.equal(config.http.port, 9000)
+    assert.equal(config.http.host, '0.0.0.0')
+    assert.throws(() => loadConfig({}, { CORDON_PORT: 'abc' }), /--port \(overrides CORDON_PORT\)/)
+  })
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadConfig({ CORDON_PORT: '', CORDON_DATABASE_URL: '' }).database.kind, 'sqlite')
+  })
+})

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import Fastify from 'fastify'
+import { testDialects } from '../db/testing.js'
+import { systemActor } from '../shared/actor.js'
+import { createTestApp, type TestApp } from '../testing.js'
+import { installAccessControl, type RegisteredRoute } from './access.js'
+
+const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+function fill(url: string, ids: Record<string, string>): string {
+  return url.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+    const id = ids[name]
+    if (!id) assert.fail(`route ${url} has a parameter :${name} with no fixture in this test: add one, and a tenant check for it`)
+    return id
+  })
+}
+
+for (const dialect of testDialects) {
+  describe(`access control on every registered route (${dialect.name})`, { skip: dialect.skip }, () => {
+    let t: TestApp
+    let routes: RegisteredRoute[]
+    const theirs: Record<string, string> = {}
+    const ours: Record<string, string> = {}
+    let viewer: string
+    let customerToken: string
+
+    before(async () => {
+      t = await createTestApp(dialect.name)
+      routes = t.app.server.routes
+      const { customers, access, jobs } = t.services
+      const partner = await customers.create(systemActor, { name: 'Partner P', kind: 'partner' })
+      const mine = await customers.create(systemActor, { name: 'Customer A', parentId: partner.id, contacts: [{ name: 'Ann', email: 'ann@a.example', role: 'security' }] })
+      const other = await customers.create(systemActor, { name: 'Customer B', contacts: [{ name: 'Bob', email: 'bob@b.example', role: 'security' }] })
+      const user = await access.createUser(systemActor, { email: 'bea@b.example', name: 'Bea', role: 'customer', customerId: other.id })
+      const otherToken = await access.createToken(systemActor, { name: 'B token', role: 'customer', customerId: other.id })
+      const job = await jobs.enqueue({ type: 'test.nothing' })
+      Object.assign(theirs, { customerId: other.id, contactId: other.contacts[0]!.id, userId: user.id, tokenId: otherToken.token.id, jobId: job.id })
+      Object.assign(ours, { customerId: mine.id, contactId: mine.contacts[0]!.id })
+      viewer = await t.tokenFor('viewer')
+      customerToken = await t.tokenFor('customer', mine.id)
+    })
+    after(() => t.close())
+
+    it('registers every route with an access requirement, and there are routes to walk', () => {
+      assert.ok(routes.length >= 20, `only ${routes.length} routes registered`)
+      assert.ok(routes.some((r) => r.method === 'POST' && r.url === '/api/v1/customers'))
+      for (const route of routes) assert.ok(route.access, `${route.method} ${route.url}`)
+    })
+
+    it('answers 401 with a problem document to a request without credentials, or with a bad token', async () => {
+      for (const route of routes.filter((r) => r.access !== 'public')) {
+        for (const authorization of [undefined, 'Bearer cordon_not-a-token', `Bearer ${viewer}x`]) {
+          const response = await t.inject({ method: route.method as 'GET', url: fill(route.url, theirs), headers: authorization ? { authorization } : {}, payload: writeMethods.has(route.method) ? {} : undefined })
+          assert.equal(response.statusCode, 401, `${route.method} ${route.url} with ${authorization ?? 'no credentials'}`)
+          assert.match(String(response.headers['content-type']), /^application\/problem\+json/)
+          assert.equal(response.json().kind, 'unauthenticated')
+        }
+      }
+    })
+
+    it('answers 403 to a viewer on every write', async () => {
+      const writes = routes.filter((r) => writeMethods.has(r.method))
+      assert.ok(writes.length >= 8)
+      for (const route of writes) {
+        const response = await t.inject({ method: route.method as 'POST', url: fill(route.url, theirs), headers: { authorization: `Bearer ${viewer}` }, payload: {} })
+        assert.equal(response.statusCode, 403, `${route.method} ${route.url}`)
+        assert.equal(response.json().kind, 'forbidden')
+      }
+    })
+
+    it("answers 404 to a customer token on another customer's resource, and 403 on staff-only routes", async () => {
+      let tenantChecked = 0
+      for (const route of routes.filter((r) => r.access !== 'public')) {
+        const requirement = route.access as Exclude<RegisteredRoute['access'], 'public'>
+        const hasParams = route.url.includes(':')
+        const response = await t.inject({ method: route.method as 'GET', url: fill(route.url, theirs), headers: { authorization: `Bearer ${customerToken}` }, payload: writeMethods.has(route.method) ? {} : undefined })
+        if (!requirement.customers) {
+          assert.equal(response.statusCode, 403, `${route.method} ${route.url} is staff-only`)
+        } else if (hasParams) {
+          assert.equal(response.statusCode, 404, `${route.method} ${route.url} leaked another customer's resource`)
+          tenantChecked += 1
+          if (route.method === 'GET') {
+            const own = await t.inject({ method: 'GET', url: fill(route.url, ours), headers: { authorization: `Bearer ${customerToken}` } })
+            assert.equal(own.statusCode, 200, `${route.url} with the customer's own resource`)
+          }
+        } else {
+          assert.ok(response.statusCode < 400, `${route.method} ${route.url}: ${response.statusCode}`)
+          for (const id of Object.values(theirs)) assert.ok(!response.body.includes(id), `${route.method} ${route.url} shows another customer's ${id}`)
+        }
+      }
+      assert.ok(tenantChecked >= 2)
+    })
+  })
+}
+
+describe('route registration', () => {
+  it('refuses a route that declares no access requirement', async () => {
+    const app = Fastify()
+    installAccessControl(app, { authenticate: async () => undefined } as never, [])
+
+    assert.throws(() => app.get('/api/v1/undeclared', async () => ({})), /declares no access requirement/)
+  })
+})

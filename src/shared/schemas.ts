@@ -1,0 +1,17 @@
+import Type, { type TSchema } from 'typebox'
+import { maxPageSize } from './pagination.js'
+
+/** TypeBox schemas every module's routes share: paging, ids, timestamps. */
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: maxPageSize, description: `Page size, 1 to ${maxPageSize}.` })),
+  cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'The nextCursor of the previous page.' })),
+}
+
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+}
+
+export const IdParam = Type.String({ minLength: 1, maxLength: 64 })
+export const Timestamp = Type.String({ format: 'date-time' })
+export const NullableTimestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
