@@ -4,7 +4,7 @@
 // are skipped locally and CI fails. CORDON_TEST_CONCURRENCY overrides the number of test files run at once.
 // Usage: npm test [-- <file or directory>...]
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { constants, tmpdir } from 'node:os'
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path'
@@ -14,6 +14,8 @@ import pg from 'pg'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const inCi = process.env.CI === 'true'
 const cleanups = [] // synchronous, run last-in first-out, so they also work from the 'exit' event
+let testRun // the test runner's child process, once started
+let interrupted // the signal that stopped the run, if any
 
 function cleanup() {
   for (let step = cleanups.pop(); step; step = cleanups.pop()) {
@@ -150,23 +152,32 @@ async function resolvePostgres(given) {
   }
 }
 
-function runTests(files, env) {
+// One handler for the whole run: removing a signal's last listener would drop a signal still queued
+// while initdb or pg_ctl ran synchronously (such a signal may only arrive once the tests are spawned).
+function onSignal(signal) {
+  interrupted = signal
+  if (testRun) testRun.kill(signal) // main() cleans up once the tests have stopped
+  else process.exit(128 + constants.signals[signal]) // the 'exit' event runs cleanup()
+}
+
+function testConcurrency() {
   const concurrency = process.env.CORDON_TEST_CONCURRENCY || '2'
   if (!/^[1-9][0-9]*$/.test(concurrency)) fail(`CORDON_TEST_CONCURRENCY must be a positive integer, not ${concurrency}`)
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { cwd: root, env, stdio: 'inherit' })
+  return concurrency
+}
+
+function runTests(files, concurrency, env) {
+  testRun = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { cwd: root, env, stdio: 'inherit' })
   return new Promise((resolveExit) => {
-    const forward = (signal) => child.kill(signal)
-    process.on('SIGINT', forward).on('SIGTERM', forward)
-    child.on('exit', (code, signal) => resolveExit(code ?? 128 + (constants.signals[signal] ?? 0)))
+    testRun.on('exit', (code, signal) => resolveExit(code ?? 128 + (constants.signals[signal] ?? 0)))
   })
 }
 
 async function main() {
   process.on('exit', cleanup)
-  // Until the tests start, a signal just cleans up (via 'exit') and stops.
-  const stop = (signal) => process.exit(128 + constants.signals[signal])
-  process.on('SIGINT', stop).on('SIGTERM', stop)
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
 
+  const concurrency = testConcurrency()
   const given = await givenPostgres()
   const filters = process.argv.slice(2)
   const files = collectTestFiles(filters)
@@ -188,15 +199,18 @@ async function main() {
   const env = { ...process.env, CORDON_TEST_POSTGRES_MARKERS: markers }
   if (postgres.url) env.CORDON_TEST_DATABASE_URL = postgres.url
   else delete env.CORDON_TEST_DATABASE_URL // testing.ts reads '' as unset too; be explicit
-  process.off('SIGINT', stop).off('SIGTERM', stop)
-  const code = await runTests(files, env)
+  const code = await runTests(files, concurrency, env)
 
+  if (interrupted) {
+    console.error(`\ntest.mjs: interrupted by ${interrupted}`)
+    return 128 + constants.signals[interrupted]
+  }
   if (postgres.skipped) {
     console.log(`\nPostgreSQL tests: SKIPPED (${postgres.skipped})`)
     return code
   }
   const databases = readdirSync(markers).length
-  console.log(`\nPostgreSQL tests: ran (${databases} databases) on ${postgres.label}`)
+  console.log(`\nPostgreSQL tests: ran (${databases} database${databases === 1 ? '' : 's'}) on ${postgres.label}`)
   // A whole run that created no database means the PostgreSQL tests were silently skipped or never wired in.
   if (databases === 0 && filters.length === 0) {
     console.error('test.mjs: a PostgreSQL server was available but no PostgreSQL test database was created: the PostgreSQL tests did not run')

@@ -3,4 +3,4 @@ import { runCli } from './cli/main.js'
 
 // The `cordon` command. Everything heavy is loaded by the command that needs it,
 // so `cordon --version` and `cordon --help` answer at once.
-process.exitCode = await runCli(process.argv)
+process.exitCode = await runCli(process.argv, () => import('./app.js'))

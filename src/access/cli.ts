@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { CliDoor } from '../cli/door.js'
-import { table } from '../cli/output.js'
 import { AppError } from '../shared/errors.js'
 import type { ApiToken, User } from './model.js'
 
@@ -38,7 +37,7 @@ export function registerAccessCommands(program: Command, door: CliDoor): void {
     .action(
       door.action(async ({ services }, _args, options) => {
         const page = await services.access.listTokens({ includeRevoked: options.all === true, limit: 500 })
-        return { data: page, human: tokenTable(page.items) }
+        return { data: page, human: tokenTable(door, page.items) }
       }),
     )
 
@@ -75,7 +74,7 @@ export function registerAccessCommands(program: Command, door: CliDoor): void {
   door.common(users.command('list').description('list users')).action(
     door.action(async ({ services }) => {
       const page = await services.access.listUsers({ limit: 500 })
-      return { data: page, human: userTable(page.items) }
+      return { data: page, human: userTable(door, page.items) }
     }),
   )
 
@@ -101,8 +100,8 @@ export function expiryFrom(text: string, now: Date): string {
   return date.toISOString()
 }
 
-function tokenTable(tokens: ApiToken[]): string {
-  return table(tokens, [
+function tokenTable(door: CliDoor, tokens: ApiToken[]): string {
+  return door.table(tokens, [
     ['id', (t) => t.id],
     ['name', (t) => t.name],
     ['role', (t) => t.role],
@@ -114,8 +113,8 @@ function tokenTable(tokens: ApiToken[]): string {
   ])
 }
 
-function userTable(users: User[]): string {
-  return table(users, [
+function userTable(door: CliDoor, users: User[]): string {
+  return door.table(users, [
     ['id', (u) => u.id],
     ['email', (u) => u.email],
     ['name', (u) => u.name],

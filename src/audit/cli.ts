@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { CliDoor } from '../cli/door.js'
-import { table } from '../cli/output.js'
 import { AppError } from '../shared/errors.js'
 
 /** `cordon audit verify` and `cordon audit list`. */
@@ -33,7 +32,7 @@ export function registerAuditCommands(program: Command, door: CliDoor): void {
         const page = await services.audit.list(actor.scope, { limit, targetType, targetId, action: options.action as string | undefined })
         return {
           data: page,
-          human: table(page.items, [
+          human: door.table(page.items, [
             ['seq', (r) => r.seq],
             ['at', (r) => r.at],
             ['actor', (r) => `${r.actorKind}:${r.actorLabel}`],

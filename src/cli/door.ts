@@ -27,4 +27,8 @@ export type CommandHandler = (context: CommandContext, args: string[], options: 
 export interface CliDoor {
   common(command: Command): Command
   action(handler: CommandHandler): (...params: unknown[]) => Promise<void>
+  /** Aligned columns with a header row, for human output. */
+  table<T>(rows: readonly T[], columns: Array<[header: string, value: (row: T) => string | number | null | undefined]>): string
+  /** `label: value` lines for one object, for human output. */
+  fields(entries: Array<[label: string, value: string | number | null | undefined]>): string
 }

@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from 'commander'
 import { hostname, userInfo } from 'node:os'
 import { readFileSync } from 'node:fs'
 import type { App, Services } from '../app.js'
+
+/** The composition root, loaded only by commands that need it (main.ts passes it in). */
+export type LoadApp = () => Promise<typeof import('../app.js')>
 import { registerAccessCommands } from '../access/cli.js'
 import { registerAuditCommands } from '../audit/cli.js'
 import type { ConfigOverrides } from '../config.js'
@@ -10,7 +13,7 @@ import { registerJobCommands } from '../jobs/cli.js'
 import { allTenants, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
 import type { CliDoor, CommandHandler } from './door.js'
-import { fields, progressLine } from './output.js'
+import { fields, progressLine, table } from './output.js'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage error (bad flags, bad input, bad configuration), 3 not found. */
 export const exitCodes = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const
@@ -76,38 +79,42 @@ function print(data: unknown, human: string | undefined, json: boolean): void {
   else process.stdout.write(`${human ?? JSON.stringify(data, null, 2)}\n`)
 }
 
-const door: CliDoor = {
-  common(command) {
-    return command
-      .option('--json', 'machine-readable JSON output')
-      .option('--data-dir <dir>', 'data directory (CORDON_DATA_DIR)')
-      .option('--database-url <url>', 'a postgres:// URL (CORDON_DATABASE_URL); default: SQLite in the data directory')
-  },
-  action(handler: CommandHandler) {
-    return async (...params: unknown[]) => {
-      const command = params[params.length - 1] as Command
-      const options = command.opts()
-      const args = params.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]))
-      const json = options.json === true
-      let services: Services | undefined
-      try {
-        const config = await loadConfigFrom(options)
-        const { createServices } = await import('../app.js')
-        const { pino } = await import('pino')
-        services = await createServices(config, { logger: pino({ level: 'warn' }, process.stderr) })
-        const output = await handler({ services, actor: cliActor(), json, progress: progressLine(!json) }, args, options)
-        print(output.data, output.human, json)
-      } catch (error) {
-        printError(error, json)
-        process.exitCode = exitCodeFor(error)
-      } finally {
-        await services?.close()
+function createDoor(loadApp: LoadApp): CliDoor {
+  return {
+    table,
+    fields,
+    common(command) {
+      return command
+        .option('--json', 'machine-readable JSON output')
+        .option('--data-dir <dir>', 'data directory (CORDON_DATA_DIR)')
+        .option('--database-url <url>', 'a postgres:// URL (CORDON_DATABASE_URL); default: SQLite in the data directory')
+    },
+    action(handler: CommandHandler) {
+      return async (...params: unknown[]) => {
+        const command = params[params.length - 1] as Command
+        const options = command.opts()
+        const args = params.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]))
+        const json = options.json === true
+        let services: Services | undefined
+        try {
+          const config = await loadConfigFrom(options)
+          const { createServices } = await loadApp()
+          const { pino } = await import('pino')
+          services = await createServices(config, { logger: pino({ level: 'warn' }, process.stderr) })
+          const output = await handler({ services, actor: cliActor(), json, progress: progressLine(!json) }, args, options)
+          print(output.data, output.human, json)
+        } catch (error) {
+          printError(error, json)
+          process.exitCode = exitCodeFor(error)
+        } finally {
+          await services?.close()
+        }
       }
-    }
-  },
+    },
+  }
 }
 
-function serverOptions(command: Command): Command {
+function serverOptions(door: CliDoor, command: Command): Command {
   return door
     .common(command)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (CORDON_LOG_LEVEL)')
@@ -132,14 +139,14 @@ function untilSignalled(close: () => Promise<void>, log: (message: string) => vo
   })
 }
 
-function addProcessCommands(program: Command): void {
-  serverOptions(program.command('serve').description('run the API server and a job worker'))
+function addProcessCommands(program: Command, door: CliDoor, loadApp: LoadApp): void {
+  serverOptions(door, program.command('serve').description('run the API server and a job worker'))
     .option('--host <host>', 'listen address (CORDON_HOST)')
     .option('--port <port>', 'listen port (CORDON_PORT)')
     .option('--no-worker', 'serve the API only; run `cordon worker` elsewhere')
     .action(async (options: Record<string, unknown>) => {
       const config = await loadConfigFrom(options)
-      const { createApp } = await import('../app.js')
+      const { createApp } = await loadApp()
       const app: App = await createApp(config)
       const { logger } = app.services
       const issued = await app.services.access.ensureFirstAdminToken()
@@ -155,10 +162,10 @@ function addProcessCommands(program: Command): void {
       logger.info('stopped')
     })
 
-  serverOptions(program.command('worker').description('run a job worker only (many may share one PostgreSQL)')).action(
+  serverOptions(door, program.command('worker').description('run a job worker only (many may share one PostgreSQL)')).action(
     async (options: Record<string, unknown>) => {
       const config = await loadConfigFrom(options)
-      const { createServices } = await import('../app.js')
+      const { createServices } = await loadApp()
       const services = await createServices(config)
       const worker = services.jobs.createWorker({ handlers: services.jobHandlers, concurrency: config.worker.concurrency })
       worker.start()
@@ -185,7 +192,8 @@ function addProcessCommands(program: Command): void {
   )
 }
 
-export function buildProgram(): Command {
+export function buildProgram(loadApp: LoadApp): Command {
+  const door = createDoor(loadApp)
   const program = new Command('cordon')
     .description('Cordon: security operations for providers. Who is affected, have they been told, are they clean.')
     .version(packageVersion, '-V, --version')
@@ -193,7 +201,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
   program.addOption(new Option('--no-color').hideHelp())
-  addProcessCommands(program)
+  addProcessCommands(program, door, loadApp)
   registerCustomerCommands(program, door)
   registerAccessCommands(program, door)
   registerAuditCommands(program, door)
@@ -202,8 +210,8 @@ export function buildProgram(): Command {
 }
 
 /** Run the CLI and return the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram()
+export async function runCli(argv: string[], loadApp: LoadApp): Promise<number> {
+  const program = buildProgram(loadApp)
   try {
     await program.parseAsync(argv)
   } catch (error) {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { CliDoor } from '../cli/door.js'
-import { fields, table } from '../cli/output.js'
 import { AppError } from '../shared/errors.js'
 import type { Contact, CustomerWithContacts } from './model.js'
 
@@ -26,7 +25,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
           cursor: options.cursor as string | undefined,
         })
         const human = [
-          table(page.items, [
+          door.table(page.items, [
             ['id', (c) => c.id],
             ['name', (c) => c.name],
             ['kind', (c) => c.kind],
@@ -45,7 +44,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
       door.action(async ({ services, actor }, [reference]) => {
         const found = await services.customers.resolve(actor.scope, reference!)
         const customer = await services.customers.get(actor.scope, found.id)
-        return { data: customer, human: describe(customer) }
+        return { data: customer, human: describe(door, customer) }
       }),
     )
 
@@ -159,9 +158,9 @@ function positiveInteger(value: unknown, flag: string): number {
   return n
 }
 
-function describe(customer: CustomerWithContacts): string {
+function describe(door: CliDoor, customer: CustomerWithContacts): string {
   return [
-    fields([
+    door.fields([
       ['id', customer.id],
       ['name', customer.name],
       ['kind', customer.kind],
@@ -173,7 +172,7 @@ function describe(customer: CustomerWithContacts): string {
     ]),
     '',
     'contacts:',
-    table<Contact>(customer.contacts, [
+    door.table<Contact>(customer.contacts, [
       ['name', (c) => c.name],
       ['email', (c) => c.email],
       ['role', (c) => c.role],
