@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { createPostgresTestDatabase, dropPostgresTestDatabase, postgresSkipReason, postgresTestUrl } from '../db/testing.js'
 
 // Process-level tests of the built command (npm test builds dist/ first).
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url))
@@ -142,5 +143,24 @@ describe('the cordon command', () => {
     assert.deepEqual(((await listed.json()) as { items: Array<{ name: string }> }).items.map((c) => c.name), ['Kept Across Restarts'])
     assert.equal(secondCode, 0)
     assert.ok(second.readyAfterMs < 2000, `ready after ${second.readyAfterMs} ms on an existing database`)
+  })
+})
+
+describe('cordon serve on PostgreSQL', { skip: postgresTestUrl ? false : postgresSkipReason }, () => {
+  it('migrates a fresh database, prints the first admin token and answers /readyz', async () => {
+    const url = await createPostgresTestDatabase()
+    try {
+      const running = await startServe(mkdtempSync(join(tmpdir(), 'cordon-pg-')), { CORDON_DATABASE_URL: url })
+      const token = tokenPattern.exec(running.stdout())?.[0]
+      const ready = await fetch(`${running.url}/readyz`)
+      const me = await fetch(`${running.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })
+      running.child.kill('SIGTERM')
+
+      assert.equal(await exited(running.child), 0)
+      assert.equal(ready.status, 200)
+      assert.equal(((await me.json()) as { role: string }).role, 'admin')
+    } finally {
+      await dropPostgresTestDatabase(url)
+    }
   })
 })

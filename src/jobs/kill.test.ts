@@ -52,46 +52,52 @@ describe('job workers in separate processes (postgres)', { skip: postgresTestUrl
   it('completes every job exactly once when a worker is killed while holding jobs', { timeout: 60_000 }, async (context) => {
     const db = database.db
     const jobs = createJobs({ db, clock: systemClock, audit: createAudit({ db, clock: systemClock }) })
-    workers = ['worker-a', 'worker-b', 'worker-c'].map((id) => startWorkerProcess(id, database.config.kind === 'postgres' ? database.config.url : ''))
-    const [victim, ...survivors] = workers
-    assert.ok(victim)
-    const describeWorkers = () => workers.map((worker) => `--- ${worker.id}\n${worker.output.join('')}`).join('\n')
-    context.after(() => {
-      if (context.passed === false) context.diagnostic(describeWorkers())
-    })
-    await waitFor(() => workers.every((worker) => worker.output.join('').includes('ready')), 'the workers to start', 20_000)
+    if (database.config.kind !== 'postgres') throw new Error('this test needs PostgreSQL')
+    const url = database.config.url
+    workers = ['worker-a', 'worker-b', 'worker-c'].map((id) => startWorkerProcess(id, url))
+    const [victim, ...survivors] = workers as [WorkerProcess, WorkerProcess, WorkerProcess]
+    const startedAt = Date.now()
+    let heldAtDeath: string[]
+    let survivorExitCodes: Array<number | null>
 
-    await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < jobCount; i++) await jobs.enqueue({ type: 'test.record', payload: { i } }, trx)
-    })
-    await waitFor(async () => {
-      const { rows } = await sql<{ succeeded: string; held: string }>`
-        select count(*) filter (where status = 'succeeded') as succeeded,
-               count(*) filter (where status = 'running' and lease_owner = ${victim.id}) as held
-        from jobs`.execute(db)
-      return Number(rows[0]?.succeeded) >= 150 && Number(rows[0]?.held) > 0
-    }, 'some jobs to succeed while the victim holds some', 20_000)
-    victim.child.kill('SIGKILL')
-    await victim.exit
-    const { rows: heldAtDeath } = await sql<{ id: string }>`select id from jobs where status = 'running' and lease_owner = ${victim.id}`.execute(db)
-    await waitFor(async () => (await jobs.counts()).succeeded === jobCount, 'every job to succeed', 30_000)
-    for (const worker of survivors) worker.child.kill('SIGTERM')
-    const survivorExitCodes = await Promise.all(survivors.map((worker) => worker.exit))
+    try {
+      await waitFor(() => workers.every((worker) => worker.output.join('').includes('ready')), 'the workers to start', 20_000)
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < jobCount; i++) await jobs.enqueue({ type: 'test.record', payload: { i } }, trx)
+      })
+      await waitFor(async () => {
+        const { rows } = await sql<{ succeeded: string; held: string }>`
+          select count(*) filter (where status = 'succeeded') as succeeded,
+                 count(*) filter (where status = 'running' and lease_owner = ${victim.id}) as held
+          from jobs`.execute(db)
+        return Number(rows[0]?.succeeded) >= 150 && Number(rows[0]?.held) > 0
+      }, 'some jobs to succeed while the victim holds some', 20_000)
+      victim.child.kill('SIGKILL')
+      await victim.exit
+      const { rows } = await sql<{ id: string }>`select id from jobs where status = 'running' and lease_owner = ${victim.id}`.execute(db)
+      heldAtDeath = rows.map((row) => row.id)
+      await waitFor(async () => (await jobs.counts()).succeeded === jobCount, 'every job to succeed', 30_000)
+      for (const worker of survivors) worker.child.kill('SIGTERM')
+      survivorExitCodes = await Promise.all(survivors.map((worker) => worker.exit))
+    } catch (error) {
+      // The workers' own warnings and errors say why.
+      context.diagnostic(workers.map((worker) => `--- ${worker.id}\n${worker.output.join('')}`).join('\n'))
+      throw error
+    }
 
     const counts = await jobs.counts()
     const { rows: runs } = await sql<{ total: string; distinct_jobs: string; by_victim: string }>`
-      select count(*) as total, count(distinct job_id) as distinct_jobs,
-             count(*) filter (where worker = ${victim.id}) as by_victim
+      select count(*) as total, count(distinct job_id) as distinct_jobs, count(*) filter (where worker = ${victim.id}) as by_victim
       from job_test_runs`.execute(db)
-    const { rows: rerun } = await sql<{ id: string; attempts: number; last_error: string | null; worker: string }>`
-      select jobs.id, jobs.attempts, jobs.last_error, job_test_runs.worker
-      from jobs join job_test_runs on job_test_runs.job_id = jobs.id
-      where jobs.id in (${sql.join(heldAtDeath.map((row) => row.id))})`.execute(db)
     assert.deepEqual(counts, { queued: 0, running: 0, succeeded: jobCount, dead: 0 })
     assert.equal(Number(runs[0]?.total), jobCount, 'one run recorded per job')
     assert.equal(Number(runs[0]?.distinct_jobs), jobCount, 'no job committed twice')
-    assert.ok(Number(runs[0]?.by_victim) > 0, 'the victim completed jobs before it died')
-    assert.ok(heldAtDeath.length > 0, 'the victim held jobs when it died')
+    assert.ok(Number(runs[0]?.by_victim) > 0, 'the killed worker completed jobs before it died')
+    assert.ok(heldAtDeath.length > 0, 'the killed worker held jobs when it died')
+    const { rows: rerun } = await sql<{ id: string; attempts: number; last_error: string | null; worker: string }>`
+      select jobs.id, jobs.attempts, jobs.last_error, job_test_runs.worker
+      from jobs join job_test_runs on job_test_runs.job_id = jobs.id
+      where jobs.id in (${sql.join(heldAtDeath)})`.execute(db)
     assert.equal(rerun.length, heldAtDeath.length)
     for (const job of rerun) {
       assert.notEqual(job.worker, victim.id, `job ${job.id} was completed by a surviving worker`)
@@ -99,5 +105,6 @@ describe('job workers in separate processes (postgres)', { skip: postgresTestUrl
       assert.match(job.last_error ?? '', new RegExp(`^lease held by ${victim.id} expired`))
     }
     assert.deepEqual(survivorExitCodes, [0, 0], 'the survivors exit cleanly on SIGTERM')
+    context.diagnostic(`${runs[0]?.by_victim} jobs completed by the killed worker, ${heldAtDeath.length} held at its death and re-run; ${Date.now() - startedAt} ms`)
   })
 })
