@@ -73,6 +73,7 @@ export function connectDatabase(config: DatabaseConfig): DatabaseHandle {
   }
   const pool = new pg.Pool({
     connectionString: config.url,
+    types: { getTypeParser: typeParser },
     max: config.poolSize ?? 10,
     application_name: 'cordon',
   })
@@ -81,6 +82,17 @@ export function connectDatabase(config: DatabaseConfig): DatabaseHandle {
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', description: redactUrl(config.url), close: () => db.destroy() }
+}
+
+const jsonTypes = new Set([114, 3802]) // json, jsonb
+
+/**
+ * JSON columns come back as text on both dialects, so one mapper (db/mappers.ts `fromJson`)
+ * parses them; left to pg, a jsonb holding a string would be indistinguishable from SQLite's text.
+ */
+function typeParser(oid: number, format?: 'text' | 'binary') {
+  if (jsonTypes.has(oid)) return (value: string) => value
+  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text')
 }
 
 /** Which SQL dialect a Db (or a transaction on it) speaks, for the few dialect-specific queries. */

@@ -1,7 +1,8 @@
 /**
  * Row-mapper helpers: the one place that knows how each driver hands values back.
  * SQLite returns timestamps as the ISO text we wrote, JSON as text and integers as numbers;
- * PostgreSQL returns timestamptz as Date, jsonb already parsed, and bigint as a string.
+ * PostgreSQL returns timestamptz as Date and bigint as a string (and jsonb as text: connect.ts
+ * turns pg's JSON parsing off so both dialects hand back the same thing).
  * Models use ISO-8601 strings for time.
  */
 
@@ -20,7 +21,8 @@ export function toNumber(value: number | string | bigint): number {
 }
 
 export function fromJson<T = unknown>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T
+  if (typeof value !== 'string') throw new Error(`expected JSON text from the database, got ${typeof value}`)
+  return JSON.parse(value) as T
 }
 
 /** JSON is written as text on both dialects; jsonb accepts it and stores it parsed. */

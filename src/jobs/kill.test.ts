@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { createAudit } from '../audit/index.js'
+import type { Db } from '../db/connect.js'
 import { openPostgresTestDatabase, postgresSkipReason, postgresTestUrl, type TestDatabase } from '../db/testing.js'
 import { systemClock } from '../shared/clock.js'
 import { createJobs } from './index.js'
-import { waitFor } from './testing.js'
+import { sleep, waitFor } from './testing.js'
 
 // Three worker processes share 1,000 jobs; one is SIGKILLed mid-run. The jobs it held must be
 // run again by the others once its leases expire, and no job's commit may happen twice.
@@ -33,6 +34,32 @@ function startWorkerProcess(id: string, databaseUrl: string): WorkerProcess {
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
   const exit = once(child, 'exit').then(([code]) => code as number | null)
   return { id, child, output, exit }
+}
+
+/**
+ * SIGKILL the victim once 150 jobs are done and it holds at least one. It is frozen (SIGSTOP)
+ * first, so the jobs it holds can be read without a race against its own completions; a
+ * commit it sent before freezing gets 50 ms to land. Returns the ids of the jobs it held.
+ */
+async function killWhileHoldingJobs(db: Db, victim: WorkerProcess): Promise<string[]> {
+  for (;;) {
+    await waitFor(async () => {
+      const { rows } = await sql<{ succeeded: string; held: string }>`
+        select count(*) filter (where status = 'succeeded') as succeeded,
+               count(*) filter (where status = 'running' and lease_owner = ${victim.id}) as held
+        from jobs`.execute(db)
+      return Number(rows[0]?.succeeded) >= 150 && Number(rows[0]?.held) > 0
+    }, 'some jobs to succeed while the victim holds some', 20_000)
+    victim.child.kill('SIGSTOP')
+    await sleep(50)
+    const { rows } = await sql<{ id: string }>`select id from jobs where status = 'running' and lease_owner = ${victim.id}`.execute(db)
+    if (rows.length > 0) {
+      victim.child.kill('SIGKILL')
+      await victim.exit
+      return rows.map((row) => row.id)
+    }
+    victim.child.kill('SIGCONT')
+  }
 }
 
 describe('job workers in separate processes (postgres)', { skip: postgresTestUrl ? false : postgresSkipReason }, () => {
@@ -65,17 +92,7 @@ describe('job workers in separate processes (postgres)', { skip: postgresTestUrl
       await db.transaction().execute(async (trx) => {
         for (let i = 0; i < jobCount; i++) await jobs.enqueue({ type: 'test.record', payload: { i } }, trx)
       })
-      await waitFor(async () => {
-        const { rows } = await sql<{ succeeded: string; held: string }>`
-          select count(*) filter (where status = 'succeeded') as succeeded,
-                 count(*) filter (where status = 'running' and lease_owner = ${victim.id}) as held
-          from jobs`.execute(db)
-        return Number(rows[0]?.succeeded) >= 150 && Number(rows[0]?.held) > 0
-      }, 'some jobs to succeed while the victim holds some', 20_000)
-      victim.child.kill('SIGKILL')
-      await victim.exit
-      const { rows } = await sql<{ id: string }>`select id from jobs where status = 'running' and lease_owner = ${victim.id}`.execute(db)
-      heldAtDeath = rows.map((row) => row.id)
+      heldAtDeath = await killWhileHoldingJobs(db, victim)
       await waitFor(async () => (await jobs.counts()).succeeded === jobCount, 'every job to succeed', 30_000)
       for (const worker of survivors) worker.child.kill('SIGTERM')
       survivorExitCodes = await Promise.all(survivors.map((worker) => worker.exit))

@@ -34,6 +34,8 @@ function aRunningJob(overrides: Partial<Job> = {}): Job {
   }
 }
 
+const now = new Date('2026-01-01T00:00:00.000Z')
+
 describe('job rules', () => {
   it('doubles the backoff with each failed attempt', () => {
     const middle = () => 0.5
@@ -79,22 +81,28 @@ describe('job rules', () => {
   })
 
   it('names the cron field when a cron expression is invalid', () => {
-    const problems = checkScheduleInput({ name: 'nightly', type: 'test.record', cron: 'every night' })
+    const problems = checkScheduleInput({ name: 'nightly', type: 'test.record', cron: 'every night' }, now)
 
     assert.deepEqual(problems.map((p) => p.field), ['cron'])
   })
 
   it('names the timezone field when the time zone is unknown', () => {
-    const problems = checkScheduleInput({ name: 'nightly', type: 'test.record', cron: '0 3 * * *', timezone: 'Mars/Olympus' })
+    const problems = checkScheduleInput({ name: 'nightly', type: 'test.record', cron: '0 3 * * *', timezone: 'Mars/Olympus' }, now)
 
     assert.deepEqual(problems.map((p) => p.field), ['timezone'])
   })
 
   it('rejects a cron expression that never comes due', () => {
-    const problems = checkScheduleInput({ name: 'never', type: 'test.record', cron: '0 0 30 2 *' })
+    const problems = checkScheduleInput({ name: 'never', type: 'test.record', cron: '0 0 30 2 *' }, now)
 
     assert.deepEqual(problems.map((p) => p.field), ['cron'])
     assert.match(problems[0]?.message ?? '', /never comes due/)
+  })
+
+  it('rejects a cron expression whose last time has passed', () => {
+    const problems = checkScheduleInput({ name: 'once', type: 'test.record', cron: '0 0 12 1 1 * 2025' }, now)
+
+    assert.deepEqual(problems.map((p) => p.field), ['cron'])
   })
 
   it('rejects a run time without a zone, which would be read in the host time zone', () => {

@@ -70,7 +70,10 @@ export interface Schedule {
   nextRunAt: string
   /** The due time of the last job this schedule enqueued. */
   lastRunAt: string | null
-  /** Set when the schedule stopped firing (its cron expression has no further times). */
+  /**
+   * Set when the schedule stopped firing: its cron expression has no further times (or was
+   * found invalid in the database). Saving it with another cron expression or zone resumes it.
+   */
   pausedAt: string | null
   createdAt: string
   updatedAt: string
@@ -185,7 +188,8 @@ export function checkEnqueueInput(input: EnqueueInput): FieldProblem[] {
   return problems
 }
 
-export function checkScheduleInput(input: ScheduleInput): FieldProblem[] {
+/** Problems with a schedule as of `now` (a cron expression must still have a time after it). */
+export function checkScheduleInput(input: ScheduleInput, now: Date): FieldProblem[] {
   const problems: FieldProblem[] = []
   if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) {
     problems.push({ field: 'name', message: 'must be a non-empty string of at most 200 characters' })
@@ -195,7 +199,7 @@ export function checkScheduleInput(input: ScheduleInput): FieldProblem[] {
   const timezone = input.timezone ?? 'UTC'
   const zone = canonicalTimezone(timezone)
   if (zone === undefined) problems.push({ field: 'timezone', message: `'${timezone}' is not an IANA time zone` })
-  const cronProblem = checkCron(input.cron, zone ?? 'UTC')
+  const cronProblem = checkCron(input.cron, zone ?? 'UTC', now)
   if (cronProblem !== undefined) problems.push({ field: 'cron', message: cronProblem })
   return problems
 }
@@ -219,10 +223,10 @@ export function nextCronRun(cron: string, timezone: string, after: Date): Date |
   return pattern.nextRun(after) ?? undefined
 }
 
-function checkCron(cron: unknown, timezone: string): string | undefined {
+function checkCron(cron: unknown, timezone: string, now: Date): string | undefined {
   if (typeof cron !== 'string' || cron.trim() === '') return 'must be a cron expression'
   try {
-    return nextCronRun(cron, timezone, new Date()) === undefined ? `'${cron}' never comes due` : undefined
+    return nextCronRun(cron, timezone, now) === undefined ? `'${cron}' never comes due` : undefined
   } catch (error) {
     return `'${cron}' is not a valid cron expression: ${describeError(error)}`
   }

@@ -142,6 +142,27 @@ for (const dialect of testDialects) {
       assert.equal(schedule?.nextRunAt, '2026-01-01T06:00:00.000Z')
     })
 
+    it('pauses a schedule after the last time of its cron expression', async () => {
+      await scheduler.schedule(systemActor, { name: 'once', type: 'test.record', cron: '0 0 12 1 1 * 2026' })
+      clock.set('2026-01-01T12:00:00.000Z')
+
+      await scheduler.tick()
+
+      const [schedule] = await scheduler.listSchedules()
+      assert.equal(schedule?.pausedAt, '2026-01-01T12:00:00.000Z')
+      assert.equal((await queue.list({})).items.length, 1)
+    })
+
+    it('resumes a paused schedule saved with a new cron expression', async () => {
+      await scheduler.schedule(systemActor, { name: 'once', type: 'test.record', cron: '0 0 12 1 1 * 2026' })
+      clock.set('2026-01-01T12:00:00.000Z')
+      await scheduler.tick()
+
+      const resumed = await scheduler.schedule(systemActor, { name: 'once', type: 'test.record', cron: '0 * * * *' })
+
+      assert.deepEqual({ pausedAt: resumed.pausedAt, nextRunAt: resumed.nextRunAt }, { pausedAt: null, nextRunAt: '2026-01-01T13:00:00.000Z' })
+    })
+
     it('enqueues again at the next due time', async () => {
       await scheduler.schedule(systemActor, { name: 'every-minute', type: 'test.record', cron: '* * * * *' })
       clock.advance(60_000)

@@ -38,13 +38,13 @@ export function createScheduler({ db, clock, audit, logger }: SchedulerDeps) {
    * skip a run.
    */
   async function schedule(actor: Actor, input: ScheduleInput): Promise<Schedule> {
-    const problems = checkScheduleInput(input)
+    const now = clock.now()
+    const problems = checkScheduleInput(input, now)
     if (problems.length > 0) {
       throw new AppError('invalid', `invalid schedule: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { problems })
     }
     const timezone = canonicalTimezone(input.timezone ?? 'UTC') ?? 'UTC'
     const payload = input.payload ?? null
-    const now = clock.now()
     return db.transaction().execute(async (trx) => {
       const existing = await store.findSchedule(trx, input.name, { lock: true })
       const sameTiming = existing !== undefined && existing.cron === input.cron && existing.timezone === timezone
@@ -59,7 +59,8 @@ export function createScheduler({ db, clock, audit, logger }: SchedulerDeps) {
         timezone,
         nextRunAt,
         lastRunAt: existing?.lastRunAt ?? null,
-        pausedAt: existing?.pausedAt ?? null,
+        // A schedule paused because its old cron expression ran out fires again on a new one.
+        pausedAt: sameTiming ? existing.pausedAt : null,
         createdAt: existing?.createdAt ?? now.toISOString(),
         updatedAt: now.toISOString(),
       })
@@ -110,7 +111,7 @@ export function createScheduler({ db, clock, audit, logger }: SchedulerDeps) {
         } catch (error) {
           // Only a row edited by hand gets here (schedule() validates): stop it rather than fail every tick.
           logger.error({ schedule: schedule.name, cron: schedule.cron, error: describeError(error) }, 'job schedule has an invalid cron expression; pausing it')
-          await store.advanceSchedule(trx, schedule.name, { nextRunAt: schedule.nextRunAt, lastRunAt: schedule.lastRunAt ?? schedule.nextRunAt, pausedAt: nowIso, now: nowIso })
+          await store.advanceSchedule(trx, schedule.name, { nextRunAt: schedule.nextRunAt, lastRunAt: schedule.lastRunAt, pausedAt: nowIso, now: nowIso })
           continue
         }
         const job = await enqueueJob(trx, clock, {

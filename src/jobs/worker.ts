@@ -73,6 +73,8 @@ export function createWorker({ db, clock, logger, tickSchedules }: WorkerDeps, o
   const settings = checkWorkerOptions(options)
   const { handlers, concurrency, pollIntervalMs, leaseMs, backoff } = settings
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  // Keyed by lease token, not job id: a job whose lease this worker lost (say, to an event loop
+  // stall) may be claimed by it again while the first run is still winding down.
   const active = new Map<string, RunningJob>()
   let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
   let timer: NodeJS.Timeout | undefined
@@ -116,7 +118,7 @@ export function createWorker({ db, clock, logger, tickSchedules }: WorkerDeps, o
   }
 
   function abandonRunningJobs(): void {
-    const jobIds = [...active.keys()]
+    const jobIds = [...active.values()].map((running) => running.lease.id)
     for (const running of active.values()) {
       running.abandoned = true
       clearInterval(running.renewal)
@@ -209,12 +211,12 @@ export function createWorker({ db, clock, logger, tickSchedules }: WorkerDeps, o
       abandoned: false,
       done: Promise.resolve(),
     }
-    active.set(job.id, running)
+    active.set(leaseToken, running)
     running.done = execute(job, running)
       .catch((error: unknown) => logger.error({ workerId: id, jobId: job.id, err: error }, 'job worker failed running a job'))
       .finally(() => {
         clearInterval(running.renewal)
-        active.delete(job.id)
+        active.delete(leaseToken)
         wake()
       })
   }
@@ -227,7 +229,7 @@ export function createWorker({ db, clock, logger, tickSchedules }: WorkerDeps, o
       const held = await store.renewLease(db, running.lease, new Date(now.getTime() + leaseMs).toISOString(), now.toISOString())
       if (!held) {
         clearInterval(running.renewal)
-        logger.warn({ workerId: id, jobId: job.id, type: job.type }, 'job lease was lost to another worker; aborting the handler')
+        logger.warn({ workerId: id, jobId: job.id, type: job.type }, 'job lease was lost (it expired and was taken back); aborting the handler')
         running.controller.abort(new Error(`the lease on job ${job.id} was lost`))
       }
     } catch (error) {

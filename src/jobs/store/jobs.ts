@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Selectable } from 'kysely'
-import { dialectOf, type Db, type Dialect } from '../../db/connect.js'
+import { dialectOf, type Db } from '../../db/connect.js'
 import { fromJson, toIso, toIsoOrNull, toJson, toNumber } from '../../db/mappers.js'
 import type { JobsTable } from '../../db/schema.js'
 import { isJobStatus, type Job, type JobStatus } from '../model.js'
@@ -48,7 +48,7 @@ export async function insertJob(db: Db, job: NewJob): Promise<Job | undefined> {
     .onConflict((conflict) => conflict.column('key').doNothing())
     .returningAll()
     .executeTakeFirst()
-  return row && toJob(row, dialectOf(db))
+  return row && toJob(row)
 }
 
 /** The job, locked for the rest of the transaction on PostgreSQL when `lock` is set. */
@@ -56,12 +56,12 @@ export async function findJob(db: Db, id: string, options: { lock?: boolean } = 
   let query = db.selectFrom('jobs').selectAll().where('id', '=', id)
   if (options.lock && dialectOf(db) === 'postgres') query = query.forUpdate()
   const row = await query.executeTakeFirst()
-  return row && toJob(row, dialectOf(db))
+  return row && toJob(row)
 }
 
 export async function findJobByKey(db: Db, key: string): Promise<Job | undefined> {
   const row = await db.selectFrom('jobs').selectAll().where('key', '=', key).executeTakeFirst()
-  return row && toJob(row, dialectOf(db))
+  return row && toJob(row)
 }
 
 export interface JobQuery {
@@ -78,8 +78,7 @@ export async function listJobs(db: Db, query: JobQuery): Promise<Job[]> {
   if (query.type) select = select.where('type', '=', query.type)
   if (query.beforeId) select = select.where('id', '<', query.beforeId)
   const rows = await select.execute()
-  const dialect = dialectOf(db)
-  return rows.map((row) => toJob(row, dialect))
+  return rows.map((row) => toJob(row))
 }
 
 export async function countJobsByStatus(db: Db): Promise<Array<{ status: string; count: number }>> {
@@ -100,7 +99,7 @@ export async function requeueDeadJob(db: Db, id: string, now: string): Promise<J
     .where('status', '=', 'dead')
     .returningAll()
     .executeTakeFirst()
-  return row && toJob(row, dialectOf(db))
+  return row && toJob(row)
 }
 
 export interface ClaimRequest {
@@ -164,7 +163,7 @@ export async function claimDueJobs(db: Db, request: ClaimRequest): Promise<Claim
     }
   }
   // RETURNING does not keep the subquery's order.
-  return rows.map((row) => toClaimedJob(row, dialect)).sort((a, b) => compareDue(a.job, b.job))
+  return rows.map((row) => toClaimedJob(row)).sort((a, b) => compareDue(a.job, b.job))
 }
 
 /** Whether any running job's lease has run out: a cheap check before a write transaction. */
@@ -191,7 +190,7 @@ export async function listExpiredLeases(db: Db, now: string, limit: number): Pro
   const dialect = dialectOf(db)
   if (dialect === 'postgres') query = query.forUpdate().skipLocked()
   const rows = await query.execute()
-  return rows.map((row) => toClaimedJob(row, dialect))
+  return rows.map((row) => toClaimedJob(row))
 }
 
 export interface LeaseRef {
@@ -261,25 +260,17 @@ function compareDue(a: Job, b: Job): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
-/**
- * PostgreSQL hands jsonb back already parsed, so a payload that is itself a JSON string must
- * not be parsed again (shared fromJson would read the string "42" as the number 42).
- */
-export function readJson(value: unknown, dialect: Dialect): unknown {
-  return dialect === 'postgres' ? value : fromJson(value)
-}
-
-function toClaimedJob(row: Selectable<JobsTable>, dialect: Dialect): ClaimedJob {
+function toClaimedJob(row: Selectable<JobsTable>): ClaimedJob {
   if (row.lease_token === null) throw new Error(`claimed job ${row.id} has no lease token`)
-  return { job: toJob(row, dialect), leaseToken: row.lease_token }
+  return { job: toJob(row), leaseToken: row.lease_token }
 }
 
-function toJob(row: Selectable<JobsTable>, dialect: Dialect): Job {
+function toJob(row: Selectable<JobsTable>): Job {
   if (!isJobStatus(row.status)) throw new Error(`job ${row.id} has unknown status '${row.status}'`)
   return {
     id: row.id,
     type: row.type,
-    payload: readJson(row.payload, dialect),
+    payload: fromJson(row.payload),
     status: row.status,
     key: row.key,
     priority: toNumber(row.priority),

@@ -1,9 +1,8 @@
 import type { Selectable } from 'kysely'
-import { dialectOf, type Db, type Dialect } from '../../db/connect.js'
-import { toIso, toIsoOrNull, toJson } from '../../db/mappers.js'
+import { dialectOf, type Db } from '../../db/connect.js'
+import { fromJson, toIso, toIsoOrNull, toJson } from '../../db/mappers.js'
 import type { JobSchedulesTable } from '../../db/schema.js'
 import type { Schedule } from '../model.js'
-import { readJson } from './jobs.js'
 
 /** Recurring schedules' SQL (table job_schedules). */
 
@@ -11,16 +10,15 @@ export async function findSchedule(db: Db, name: string, options: { lock?: boole
   let query = db.selectFrom('job_schedules').selectAll().where('name', '=', name)
   if (options.lock && dialectOf(db) === 'postgres') query = query.forUpdate()
   const row = await query.executeTakeFirst()
-  return row && toSchedule(row, dialectOf(db))
+  return row && toSchedule(row)
 }
 
 export async function listSchedules(db: Db): Promise<Schedule[]> {
   const rows = await db.selectFrom('job_schedules').selectAll().orderBy('name').execute()
-  const dialect = dialectOf(db)
-  return rows.map((row) => toSchedule(row, dialect))
+  return rows.map((row) => toSchedule(row))
 }
 
-/** Insert a schedule, or replace what it runs and when if the name exists (pausedAt is kept). */
+/** Insert a schedule, or replace what it runs and when if the name exists (its lastRunAt is kept). */
 export async function saveSchedule(db: Db, schedule: Schedule): Promise<Schedule> {
   const changes = {
     type: schedule.type,
@@ -28,15 +26,16 @@ export async function saveSchedule(db: Db, schedule: Schedule): Promise<Schedule
     cron: schedule.cron,
     timezone: schedule.timezone,
     next_run_at: schedule.nextRunAt,
+    paused_at: schedule.pausedAt,
     updated_at: schedule.updatedAt,
   }
   const row = await db
     .insertInto('job_schedules')
-    .values({ ...changes, name: schedule.name, last_run_at: schedule.lastRunAt, paused_at: schedule.pausedAt, created_at: schedule.createdAt })
+    .values({ ...changes, name: schedule.name, last_run_at: schedule.lastRunAt, created_at: schedule.createdAt })
     .onConflict((conflict) => conflict.column('name').doUpdateSet(changes))
     .returningAll()
     .executeTakeFirstOrThrow()
-  return toSchedule(row, dialectOf(db))
+  return toSchedule(row)
 }
 
 export async function deleteSchedule(db: Db, name: string): Promise<boolean> {
@@ -56,12 +55,12 @@ export async function listDueSchedules(db: Db, now: string, limit: number): Prom
   const dialect = dialectOf(db)
   if (dialect === 'postgres') query = query.forUpdate().skipLocked()
   const rows = await query.execute()
-  return rows.map((row) => toSchedule(row, dialect))
+  return rows.map((row) => toSchedule(row))
 }
 
 export interface ScheduleAdvance {
   nextRunAt: string
-  lastRunAt: string
+  lastRunAt: string | null
   /** Set when the cron expression has no further times. */
   pausedAt: string | null
   now: string
@@ -79,11 +78,11 @@ function dueSchedules(db: Db, now: string) {
   return db.selectFrom('job_schedules').where('next_run_at', '<=', now).where('paused_at', 'is', null)
 }
 
-function toSchedule(row: Selectable<JobSchedulesTable>, dialect: Dialect): Schedule {
+function toSchedule(row: Selectable<JobSchedulesTable>): Schedule {
   return {
     name: row.name,
     type: row.type,
-    payload: readJson(row.payload, dialect),
+    payload: fromJson(row.payload),
     cron: row.cron,
     timezone: row.timezone,
     nextRunAt: toIso(row.next_run_at),
