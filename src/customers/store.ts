@@ -5,17 +5,8 @@ import type { CustomerContactsTable, CustomersTable } from '../db/schema.js'
 import type { TenantScope } from '../shared/actor.js'
 import type { Contact, ContactRole, Customer, CustomerKind } from './model.js'
 
-export interface CustomerRow {
-  id: string
-  name: string
+export interface CustomerRow extends Customer {
   nameKey: string
-  kind: CustomerKind
-  parentId: string | null
-  externalRef: string | null
-  notes: string
-  createdAt: string
-  updatedAt: string
-  archivedAt: string | null
 }
 
 export async function insertCustomer(db: Db, customer: CustomerRow): Promise<void> {
