@@ -27,8 +27,7 @@ export function registerAuditCommands(program: Command, door: CliDoor): void {
     .action(
       door.action(async ({ services, actor }, _args, options) => {
         const [targetType, targetId] = typeof options.target === 'string' ? options.target.split(':', 2) : [undefined, undefined]
-        const limit = Number(options.limit)
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new AppError('invalid', '--limit must be an integer from 1 to 500')
+        const limit = door.pageSize(options.limit)
         const page = await services.audit.list(actor.scope, { limit, targetType, targetId, action: options.action as string | undefined })
         return {
           data: page,

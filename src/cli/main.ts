@@ -12,6 +12,7 @@ import { registerCustomerCommands } from '../customers/cli.js'
 import { registerJobCommands } from '../jobs/cli.js'
 import { allTenants, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
+import { maxPageSize } from '../shared/pagination.js'
 import type { CliDoor, CommandHandler } from './door.js'
 import { fields, progressLine, table } from './output.js'
 
@@ -83,6 +84,13 @@ function createDoor(loadApp: LoadApp): CliDoor {
   return {
     table,
     fields,
+    pageSize(value) {
+      const size = Number(value)
+      if (!Number.isInteger(size) || size < 1 || size > maxPageSize) {
+        throw new AppError('invalid', `--limit must be an integer from 1 to ${maxPageSize}`, { problems: [{ field: '--limit', message: 'out of range' }] })
+      }
+      return size
+    },
     common(command) {
       return command
         .option('--json', 'machine-readable JSON output')

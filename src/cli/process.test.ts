@@ -88,6 +88,18 @@ describe('the cordon command', () => {
     assert.match(missing.stderr, /Nobody Ltd was not found/)
   })
 
+  it('refuses a --limit outside 1 to 500 with exit 2, on every list command', () => {
+    const env = { CORDON_DATA_DIR: tempDir() }
+
+    for (const command of [['customers', 'list'], ['audit', 'list'], ['jobs', 'list']]) {
+      for (const limit of ['0', '501', 'ten']) {
+        const result = cordon([...command, '--limit', limit], env)
+        assert.equal(result.code, 2, `${command.join(' ')} --limit ${limit}`)
+        assert.match(result.stderr, /--limit must be an integer from 1 to 500/)
+      }
+    }
+  })
+
   it('reports invalid input with exit 2 and a JSON error under --json', () => {
     const result = cordon(['customers', 'create', '--name', 'X', '--contact', 'No Email', '--json'], { CORDON_DATA_DIR: tempDir() })
 

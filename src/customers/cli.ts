@@ -21,7 +21,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
           search: options.search as string | undefined,
           parentId: partner?.id,
           includeArchived: options.archived === true,
-          limit: positiveInteger(options.limit, '--limit'),
+          limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
         const human = [
@@ -150,12 +150,6 @@ export function parseContact(text: string): { name: string; email: string; role:
   const match = /^\s*(.+?)\s*<([^<>\s]+)>\s*([a-z]+)?\s*$/.exec(text)
   if (!match) throw new AppError('invalid', `--contact "${text}": expected "Name <email>" or "Name <email> role"`, { problems: [{ field: '--contact', message: 'malformed' }] })
   return { name: match[1]!, email: match[2]!, role: match[3] ?? 'primary' }
-}
-
-function positiveInteger(value: unknown, flag: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new AppError('invalid', `${flag} must be an integer from 1 to 500`, { problems: [{ field: flag, message: 'out of range' }] })
-  return n
 }
 
 function describe(door: CliDoor, customer: CustomerWithContacts): string {

@@ -18,8 +18,7 @@ export function registerJobCommands(program: Command, door: CliDoor): void {
         if (status !== undefined && !isJobStatus(status)) {
           throw new AppError('invalid', `--status must be one of ${jobStatuses.join(', ')}`, { problems: [{ field: '--status', message: 'unknown state' }] })
         }
-        const limit = Number(options.limit)
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new AppError('invalid', '--limit must be an integer from 1 to 500')
+        const limit = door.pageSize(options.limit)
         const [page, counts] = await Promise.all([
           services.jobs.list({ ...(status && { status }), ...(typeof options.type === 'string' && { type: options.type }), limit }),
           services.jobs.counts(),
