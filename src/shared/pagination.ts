@@ -35,6 +35,13 @@ export function decodeCursor(cursor: string, parts: number): string[] {
   return parsed as string[]
 }
 
+/** A cursor holding one integer key (an id in a table with integer ids). */
+export function decodeIntegerCursor(cursor: string): number {
+  const value = Number(decodeCursor(cursor, 1)[0])
+  if (!Number.isSafeInteger(value)) throw new AppError('invalid', 'cursor is not one this server issued', { problems: [{ field: 'cursor', message: 'malformed' }] })
+  return value
+}
+
 /**
  * Turn `limit + 1` fetched rows into a page: the extra row only tells that another page exists.
  */

@@ -14,4 +14,5 @@ export function PageOf<T extends TSchema>(item: T) {
 
 export const IdParam = Type.String({ minLength: 1, maxLength: 64 })
 export const Timestamp = Type.String({ format: 'date-time' })
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 export const NullableTimestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
