@@ -1,7 +1,7 @@
 // `npm run bench [-- <name>] [-- --json]`: Cordon's benchmarks. Each measures on the real
 // databases (SQLite in a temp dir; PostgreSQL from CORDON_TEST_DATABASE_URL or 127.0.0.1:5432).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { createAudit } from '../src/audit/index.js'
@@ -10,6 +10,7 @@ import { migrateToLatest } from '../src/db/migrate.js'
 import { createJobs } from '../src/jobs/index.js'
 import { systemActor } from '../src/shared/actor.js'
 import { systemClock } from '../src/shared/clock.js'
+import { exposureBenchmark } from './exposure.js'
 
 interface Measurement {
   benchmark: string
@@ -112,7 +113,7 @@ async function jobsBenchmark(name: string, config: DatabaseConfig): Promise<Meas
   ]
 }
 
-const benchmarks: Record<string, (name: string, config: DatabaseConfig) => Promise<Measurement[]>> = { jobs: jobsBenchmark }
+const benchmarks: Record<string, (name: string, config: DatabaseConfig) => Promise<Measurement[]>> = { jobs: jobsBenchmark, exposure: exposureBenchmark }
 
 const unknown = only.filter((name) => !(name in benchmarks))
 if (unknown.length > 0) {
@@ -131,5 +132,14 @@ for (const database of await databases()) {
     await database.cleanup()
   }
 }
+// The figures of each benchmark run, with the machine and the command, in bench/results/<benchmark>.json.
+const resultsDir = new URL('./results/', import.meta.url)
+mkdirSync(resultsDir, { recursive: true })
+for (const name of new Set(results.map((r) => r.benchmark === 'audit' ? 'jobs' : r.benchmark))) {
+  const figures = results.filter((r) => (r.benchmark === 'audit' ? 'jobs' : r.benchmark) === name)
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
+  const command = `npm run bench -- ${name}`
+  writeFileSync(new URL(`${name}.json`, resultsDir), JSON.stringify({ command, at: new Date().toISOString(), machine, env: { BENCH_ENDPOINTS: process.env.BENCH_ENDPOINTS ?? null }, figures }, null, 2) + '\n')
+}
 if (json) console.log(JSON.stringify(results, null, 2))
-else for (const r of results) console.log(`${r.benchmark.padEnd(6)} ${r.database.padEnd(9)} ${r.figure.padEnd(52)} ${String(r.value).padStart(8)} ${r.unit}`)
+else for (const r of results) console.log(`${r.benchmark.padEnd(6)} ${r.database.padEnd(9)} ${r.figure.padEnd(90)} ${String(r.value).padStart(8)} ${r.unit}`)
