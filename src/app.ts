@@ -5,10 +5,14 @@ import { createAccess } from './access/index.js'
 import { createAudit } from './audit/index.js'
 import type { Config } from './config.js'
 import { createCustomers } from './customers/index.js'
+import { createExposure, type Exposure } from './exposure/index.js'
+import { createIntel } from './intel/index.js'
+import { createInventory } from './inventory/index.js'
 import { connectDatabase } from './db/connect.js'
 import { migrateToLatest, type MigrationReport } from './db/migrate.js'
 import { buildServer } from './http/server.js'
 import { createJobs, type JobHandler, type Worker } from './jobs/index.js'
+import { systemActor } from './shared/actor.js'
 import { systemClock, type Clock } from './shared/clock.js'
 
 /** The composition root: the only place that builds modules and connects them. */
@@ -40,10 +44,25 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const audit = createAudit({ db, clock })
   const customers = createCustomers({ db, clock, audit })
   const access = createAccess({ db, clock, audit, customers })
+  const inventory = createInventory({ db, clock, audit, customers })
+  // Exposure follows both sides inside their transactions: a new advisory is matched against the
+  // catalog as it is imported, and an inventory import's new catalog entries and changed endpoints
+  // are matched and reconciled before it commits.
+  let exposure: Exposure | undefined
+  const intel = createIntel({ db, clock, audit, onAdvisoriesChanged: (trx, advisoryIds) => exposure!.followAdvisories(trx, advisoryIds) })
+  const exposureService = createExposure({ db, clock, audit, inventory, intel })
+  exposure = exposureService
+  inventory.followImports(exposureService.followImport)
   const jobs = createJobs({ db, clock, audit, logger: logger.child({ module: 'jobs' }) })
+  // The advisories Cordon ships with, once the schema is current; unchanged ones are skipped.
+  if (options.migrate !== false) await intel.loadBundled(systemActor)
 
   /** The job types this build knows how to run. Modules add theirs here as they gain background work. */
-  const jobHandlers: Record<string, JobHandler> = {}
+  const jobHandlers: Record<string, JobHandler> = {
+    'exposure.expire-acceptances': async () => {
+      await exposureService.expireAcceptances()
+    },
+  }
 
   return {
     config,
@@ -54,6 +73,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     audit,
     customers,
     access,
+    inventory,
+    exposure: exposureService,
+    intel,
     jobs,
     jobHandlers,
     checkDatabase: async () => {
@@ -81,6 +103,9 @@ export async function createApp(config: Config, options: ServiceOptions = {}): P
     access: services.access,
     audit: services.audit,
     customers: services.customers,
+    inventory: services.inventory,
+    exposure: services.exposure,
+    intel: services.intel,
     jobs: services.jobs,
   })
   let worker: Worker | undefined

@@ -9,6 +9,9 @@ import { registerAccessCommands } from '../access/cli.js'
 import { registerAuditCommands } from '../audit/cli.js'
 import type { ConfigOverrides } from '../config.js'
 import { registerCustomerCommands } from '../customers/cli.js'
+import { registerExposureCommands } from '../exposure/cli.js'
+import { registerIntelCommands } from '../intel/cli.js'
+import { registerInventoryCommands } from '../inventory/cli.js'
 import { registerJobCommands } from '../jobs/cli.js'
 import { allTenants, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
@@ -211,6 +214,9 @@ export function buildProgram(loadApp: LoadApp): Command {
   program.addOption(new Option('--no-color').hideHelp())
   addProcessCommands(program, door, loadApp)
   registerCustomerCommands(program, door)
+  registerInventoryCommands(program, door)
+  registerExposureCommands(program, door)
+  registerIntelCommands(program, door)
   registerAccessCommands(program, door)
   registerAuditCommands(program, door)
   registerJobCommands(program, door)

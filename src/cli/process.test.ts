@@ -121,7 +121,8 @@ describe('the cordon command', () => {
     const broken = cordon(['audit', 'verify'], env)
 
     assert.equal(intact.code, 0, intact.stderr)
-    assert.equal(JSON.parse(intact.stdout).records, 2)
+    // The bundled advisories' first load, then the two customers.
+    assert.equal(JSON.parse(intact.stdout).records, 3)
     assert.equal(broken.code, 1)
     assert.match(broken.stderr, /broken at seq 1 .*hash_mismatch/)
   })
@@ -154,7 +155,8 @@ describe('the cordon command', () => {
     assert.equal(tokenPattern.test(second.stdout()), false, 'the first admin token was printed twice')
     assert.deepEqual(((await listed.json()) as { items: Array<{ name: string }> }).items.map((c) => c.name), ['Kept Across Restarts'])
     assert.equal(secondCode, 0)
-    assert.ok(second.readyAfterMs < 2000, `ready after ${second.readyAfterMs} ms on an existing database`)
+    // Generous: this catches start-up work that grows with the data (a re-match, a migration re-run), not milliseconds; the figures live in the benchmarks.
+    assert.ok(second.readyAfterMs < 5000, `ready after ${second.readyAfterMs} ms on an existing database`)
   })
 })
 

@@ -288,11 +288,12 @@ export function createCustomers({ db, clock, audit }: CustomersDeps) {
   }
 
   /** Look a customer up by id, exact name or external reference (for the CLI and importers). */
-  async function resolve(scope: TenantScope, reference: string): Promise<Customer> {
+  /** A customer by id, external reference or name. `executor` lets a caller resolve inside its own transaction. */
+  async function resolve(scope: TenantScope, reference: string, executor: Db = db): Promise<Customer> {
     const found =
-      (await store.findCustomer(db, scope, reference)) ??
-      (await store.findCustomerByExternalRef(db, reference)) ??
-      (await store.findCustomerByNameKey(db, nameKey(reference)))
+      (await store.findCustomer(executor, scope, reference)) ??
+      (await store.findCustomerByExternalRef(executor, reference)) ??
+      (await store.findCustomerByNameKey(executor, nameKey(reference)))
     if (!found || (!scope.all && !scope.customerIds.includes(found.id))) throw notFound('customer', reference)
     return found
   }

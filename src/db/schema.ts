@@ -124,6 +124,159 @@ export interface JobSchedulesTable {
   updated_at: Timestamp
 }
 
+export interface EndpointsTable {
+  id: string
+  customer_id: string
+  kind: string
+  identifier: string
+  identifier_key: string
+  hostname: string | null
+  platform: string | null
+  os_name: string | null
+  os_version: string | null
+  hardware_serial: string | null
+  hardware_uuid: string | null
+  first_seen: Timestamp
+  last_seen: Timestamp
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface SoftwareCatalogTable {
+  id: ColumnType<number | string, number | undefined, never>
+  key: string
+  vendor: string
+  vendor_key: string
+  product: string
+  product_key: string
+  version: string
+  platform: string
+  ecosystem: string | null
+  source_key: string | null
+  purl: string | null
+  cpe: string | null
+  created_at: Timestamp
+}
+
+export interface InstallationsTable {
+  endpoint_id: string
+  catalog_id: BigInteger
+  source: string
+  first_seen: Timestamp
+  last_seen: Timestamp
+  removed_at: NullableTimestamp
+}
+
+export interface EndpointSourcesTable {
+  endpoint_id: string
+  source: string
+  last_snapshot_at: Timestamp
+}
+
+export interface InventoryImportsTable {
+  id: string
+  file: string
+  format: string
+  actor_id: string
+  started_at: Timestamp
+  finished_at: Timestamp
+  accepted: BigInteger
+  rejected: BigInteger
+  endpoints: BigInteger
+  report: Json
+}
+
+export interface InventoryImportEndpointsTable {
+  import_id: string
+  endpoint_id: string
+}
+
+export interface ExposureMatchesTable {
+  advisory_id: string
+  catalog_id: BigInteger
+  matched_at: Timestamp
+}
+
+export interface FindingsTable {
+  id: ColumnType<number | string, number | undefined, never>
+  endpoint_id: string
+  customer_id: string
+  advisory_id: string
+  catalog_id: BigInteger
+  status: string
+  detected_at: Timestamp
+  installed_since: Timestamp
+  resolved_at: NullableTimestamp
+  resolution: string | null
+  evidence: ColumnType<unknown, string | null, string | null>
+  reopened_count: ColumnType<number, number | undefined, number>
+  reopened_at: NullableTimestamp
+  triage_reason: string | null
+  accepted_until: NullableTimestamp
+  triaged_by: string | null
+  triaged_at: NullableTimestamp
+  updated_at: Timestamp
+}
+
+export interface FindingEventsTable {
+  id: ColumnType<number | string, number | undefined, never>
+  finding_id: BigInteger
+  at: Timestamp
+  event: string
+  detail: Json
+}
+
+export interface AdvisoriesTable {
+  id: string
+  source_kind: string
+  external_id: string
+  aliases: Json
+  title: string
+  summary: string
+  details: string
+  severity: string
+  published_at: NullableTimestamp
+  modified_at: NullableTimestamp
+  withdrawn_at: NullableTimestamp
+  reference_links: Json
+  remediation: ColumnType<unknown, string | null, string | null>
+  source: string
+  content_hash: string
+  search_text: string
+  sort_at: Timestamp
+  imported_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface AdvisoryTargetsTable {
+  id: string
+  advisory_id: string
+  position: number
+  ecosystem: string | null
+  vendor: string
+  vendor_key: string
+  product: string
+  product_key: string
+  platform: string | null
+  versions: Json
+  ranges: Json
+}
+
+export interface IndicatorsTable {
+  id: string
+  kind: string
+  value: string
+  description: string
+  source: string
+  confidence: string
+  advisory_id: string | null
+  tags: Json
+  valid_from: NullableTimestamp
+  valid_until: NullableTimestamp
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
 export interface Database {
   customers: CustomersTable
   customer_contacts: CustomerContactsTable
@@ -134,4 +287,16 @@ export interface Database {
   audit_head: AuditHeadTable
   jobs: JobsTable
   job_schedules: JobSchedulesTable
+  endpoints: EndpointsTable
+  software_catalog: SoftwareCatalogTable
+  installations: InstallationsTable
+  endpoint_sources: EndpointSourcesTable
+  inventory_imports: InventoryImportsTable
+  inventory_import_endpoints: InventoryImportEndpointsTable
+  exposure_matches: ExposureMatchesTable
+  findings: FindingsTable
+  finding_events: FindingEventsTable
+  advisories: AdvisoriesTable
+  advisory_targets: AdvisoryTargetsTable
+  indicators: IndicatorsTable
 }

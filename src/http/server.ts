@@ -4,6 +4,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { accessRoutes, type Access } from '../access/index.js'
 import { auditRoutes, type Audit } from '../audit/index.js'
 import { customerRoutes, type Customers } from '../customers/index.js'
+import { exposureRoutes, type Exposure } from '../exposure/index.js'
+import { intelRoutes, type Intel } from '../intel/index.js'
+import { inventoryRoutes, type Inventory } from '../inventory/index.js'
 import { jobRoutes, type Jobs } from '../jobs/index.js'
 import { AppError } from '../shared/errors.js'
 import { installAccessControl, type RegisteredRoute } from './access.js'
@@ -18,6 +21,9 @@ export interface ServerDeps {
   access: Access
   audit: Audit
   customers: Customers
+  inventory: Inventory
+  exposure: Exposure
+  intel: Intel
   jobs: Jobs
 }
 
@@ -72,6 +78,9 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   app.get(`${apiPrefix}/openapi.json`, { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
   await app.register(customerRoutes, { prefix: apiPrefix, customers: deps.customers })
+  await app.register(inventoryRoutes, { prefix: apiPrefix, inventory: deps.inventory })
+  await app.register(exposureRoutes, { prefix: apiPrefix, exposure: deps.exposure })
+  await app.register(intelRoutes, { prefix: apiPrefix, intel: deps.intel })
   await app.register(accessRoutes, { prefix: apiPrefix, access: deps.access })
   await app.register(auditRoutes, { prefix: apiPrefix, audit: deps.audit })
   await app.register(jobRoutes, { prefix: apiPrefix, jobs: deps.jobs })

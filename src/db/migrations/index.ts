@@ -1,6 +1,9 @@
 import type { Migration } from 'kysely'
 import * as m0001 from './0001_foundation.js'
 import * as m0002 from './0002_jobs_claim_index.js'
+import * as m0003 from './0003_inventory.js'
+import * as m0004 from './0004_intel.js'
+import * as m0005 from './0005_exposure.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -9,4 +12,7 @@ import * as m0002 from './0002_jobs_claim_index.js'
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_jobs_claim_index': m0002,
+  '0003_inventory': m0003,
+  '0004_intel': m0004,
+  '0005_exposure': m0005,
 }
