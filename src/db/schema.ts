@@ -125,6 +125,7 @@ export interface JobSchedulesTable {
 }
 
 export interface EndpointsTable {
+  seq: ColumnType<number | string, number | undefined, never>
   id: string
   customer_id: string
   kind: string
@@ -159,7 +160,7 @@ export interface SoftwareCatalogTable {
 }
 
 export interface InstallationsTable {
-  endpoint_id: string
+  endpoint_seq: BigInteger
   catalog_id: BigInteger
   source: string
   first_seen: Timestamp

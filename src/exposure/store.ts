@@ -81,7 +81,7 @@ async function reconcileIn(db: Db, scope: ReconcileScope, now: string): Promise<
   const nowAt = at(db, now)
   const byInstallation =
     'importId' in scope
-      ? sql`i.endpoint_id in (select endpoint_id from inventory_import_endpoints where import_id = ${scope.importId})`
+      ? sql`i.endpoint_seq in (select ie.seq from inventory_import_endpoints x join endpoints ie on ie.id = x.endpoint_id where x.import_id = ${scope.importId})`
       : 'advisoryIds' in scope
         ? sql`m.advisory_id in (${sql.join(scope.advisoryIds)})`
         : sql`1 = 1`
@@ -95,24 +95,25 @@ async function reconcileIn(db: Db, scope: ReconcileScope, now: string): Promise<
 
   const opened = await sql<{ id: number | string }>`
     insert into findings (endpoint_id, customer_id, advisory_id, catalog_id, status, detected_at, installed_since, reopened_count, updated_at)
-    select i.endpoint_id, e.customer_id, m.advisory_id, m.catalog_id, 'open', ${nowAt}, min(i.first_seen), 0, ${nowAt}
+    select e.id, e.customer_id, m.advisory_id, m.catalog_id, 'open', ${nowAt}, min(i.first_seen), 0, ${nowAt}
     from exposure_matches m
     join installations i on i.catalog_id = m.catalog_id and i.removed_at is null
-    join endpoints e on e.id = i.endpoint_id
+    join endpoints e on e.seq = i.endpoint_seq
     where ${byInstallation}
-    group by i.endpoint_id, e.customer_id, m.advisory_id, m.catalog_id
+    group by e.id, e.customer_id, m.advisory_id, m.catalog_id
     on conflict (endpoint_id, advisory_id, catalog_id) do nothing
     returning id`.execute(db)
 
-  const present = sql`exists (select 1 from installations i where i.endpoint_id = findings.endpoint_id and i.catalog_id = findings.catalog_id and i.removed_at is null)`
+  const seq = sql`(select fe.seq from endpoints fe where fe.id = findings.endpoint_id)`
+  const present = sql`exists (select 1 from installations i where i.endpoint_seq = ${seq} and i.catalog_id = findings.catalog_id and i.removed_at is null)`
   const matched = sql`exists (select 1 from exposure_matches m where m.advisory_id = findings.advisory_id and m.catalog_id = findings.catalog_id)`
   const upgraded = sql`exists (
     select 1 from installations i2
     join software_catalog c2 on c2.id = i2.catalog_id
     join software_catalog c1 on c1.id = findings.catalog_id
-    where i2.endpoint_id = findings.endpoint_id and i2.removed_at is null
+    where i2.endpoint_seq = ${seq} and i2.removed_at is null
       and c2.product_key = c1.product_key and c2.platform = c1.platform and c2.id <> c1.id)`
-  const lastGone = sql`(select max(i.removed_at) from installations i where i.endpoint_id = findings.endpoint_id and i.catalog_id = findings.catalog_id)`
+  const lastGone = sql`(select max(i.removed_at) from installations i where i.endpoint_seq = ${seq} and i.catalog_id = findings.catalog_id)`
 
   const resolved = await sql<{ id: number | string; resolution: string; resolved_at: Date | string }>`
     update findings set

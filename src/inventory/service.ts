@@ -60,6 +60,8 @@ export type Inventory = ReturnType<typeof createInventory>
 
 /** Observations are written in batches of about this many installation rows. */
 const batchRows = 20_000
+/** Imports of at least this many rows refresh the query planner's statistics before findings are reconciled. */
+const analyzeAfterRows = 100_000
 /** Reports list this many rejected rows; the count covers them all. */
 const reportedRejections = 1_000
 /** Caches of names and catalog ids are dropped when they grow past this, to keep memory flat. */
@@ -108,14 +110,21 @@ export function createInventory({ db, clock, audit, customers }: InventoryDeps) 
       const run = new ImportRun(trx, importId, input.file, startedIso, options.customer, customers, actor.scope, clock)
       const parse = parserFor(format)
       let lastProgress = 0
-      for await (const observations of parse(counted, { file: input.file, customerField: options.customerField, customer: options.customer, host: options.host })) {
-        for (const observation of observations) await run.take(observation)
-        if (input.onProgress && Date.now() - lastProgress > 250) {
-          lastProgress = Date.now()
-          input.onProgress({ bytes, accepted: run.accepted, rejected: run.rejected })
+      try {
+        for await (const observations of parse(counted, { file: input.file, customerField: options.customerField, customer: options.customer, host: options.host })) {
+          for (const observation of observations) await run.take(observation)
+          if (input.onProgress && Date.now() - lastProgress > 250) {
+            lastProgress = Date.now()
+            input.onProgress({ bytes, accepted: run.accepted, rejected: run.rejected })
+          }
         }
+        await run.finish()
+      } catch (error) {
+        await run.settle()
+        throw error
       }
-      await run.finish()
+      // The planner's picture of installations predates this transaction; a large import changes it.
+      if (run.accepted >= analyzeAfterRows) await store.refreshStatistics(trx)
       for (const follow of followers) await follow(trx, { importId, catalogAdded: run.catalogAdded })
       const finishedAt = clock.now()
       const report: ImportReport = {
@@ -217,6 +226,9 @@ class ImportRun {
   endpointsCreated = 0
   readonly rejections: RejectedRow[] = []
   readonly touched = new Set<string>()
+  /** Endpoints this import created, and their sources already written by an earlier batch: a snapshot sweep has nothing to remove otherwise. */
+  private readonly createdSeqs = new Set<number>()
+  private readonly writtenSources = new Set<string>()
   readonly catalogAdded: number[] = []
   /** Whole-file snapshots (CSV, osqueryi): swept once the file is read. */
   private readonly presentScopes = new Map<string, store.SnapshotScope>()
@@ -229,8 +241,8 @@ class ImportRun {
 
   private readonly customerIds = new Map<string, string | AppError>()
   private readonly knownHosts = new Map<string, string | null>()
-  private endpointIds = new Map<string, string>()
-  private catalogIds = new Map<string, number>()
+  private endpointIds = new Map<string, { id: string; seq: number }>()
+  private readonly catalogIds = new CatalogIdCache()
   private vendorKeys = new Map<string, string>()
   private productKeys = new Map<string, string>()
 
@@ -272,7 +284,7 @@ class ImportRun {
     if (observation.kind === 'snapshot') this.snapshotKeys.add(opKey)
     this.ops.push({ kind: observation.kind, line: observation.line, hostKey, source: observation.source, at, items })
     this.pendingRows += items.length
-    if (this.pendingRows >= batchRows) await this.flush()
+    if (this.pendingRows >= batchRows) await this.flushWhenFree()
   }
 
   async finish(): Promise<void> {
@@ -349,10 +361,45 @@ class ImportRun {
     })
   }
 
+  /** The batches handed to the writer so far; at most one is being written while the next fills. */
+  private writing: Promise<void> = Promise.resolve()
+
+  /** Writes the pending batch and every one before it. */
   private async flush(): Promise<void> {
+    this.dispatch()
+    await this.writing
+  }
+
+  /**
+   * Hands the pending batch to the writer once the one in flight is written, and returns: the
+   * parser reads the next batch while the database writes this one (they overlap on PostgreSQL).
+   */
+  private async flushWhenFree(): Promise<void> {
+    await this.writing
+    this.dispatch()
+  }
+
+  private dispatch(): void {
     if (this.hosts.size === 0 && this.ops.length === 0) return
+    const { hosts, ops } = this
+    this.hosts = new Map()
+    this.ops = []
+    this.opKeys = new Set()
+    this.snapshotKeys = new Set()
+    this.pendingRows = 0
+    const written = this.writing.then(() => this.write(hosts, ops))
+    written.catch(() => {}) // a failure is reported by the next flush, or dropped by settle() after another error
+    this.writing = written
+  }
+
+  /** Waits for the batch in flight whatever its outcome: the transaction must not end under it. */
+  async settle(): Promise<void> {
+    await this.writing.catch(() => {})
+  }
+
+  private async write(hosts: ReadonlyMap<string, PendingHost>, ops: readonly PendingOp[]): Promise<void> {
     const now = this.clock.now().toISOString()
-    const upserts: store.EndpointUpsert[] = [...this.hosts.values()].map((h) => ({
+    const upserts: store.EndpointUpsert[] = [...hosts.values()].map((h) => ({
       id: newId(),
       customerId: h.customerId,
       kind: h.kind,
@@ -370,76 +417,88 @@ class ImportRun {
     if (this.endpointIds.size > cacheLimit) this.endpointIds = new Map()
     for (let i = 0; i < upserts.length; i += 500) {
       for (const row of await store.upsertEndpoints(this.trx, upserts.slice(i, i + 500))) {
-        this.endpointIds.set(`${row.customerId}\u001f${row.identifierKey}`, row.id)
+        this.endpointIds.set(`${row.customerId}\u001f${row.identifierKey}`, { id: row.id, seq: row.seq })
         this.touched.add(row.id)
-        if (row.created) this.endpointsCreated += 1
+        if (row.created) {
+          this.endpointsCreated += 1
+          this.createdSeqs.add(row.seq)
+        }
       }
     }
 
-    const ops = this.ops
-    const snapshotEndpoints = [...new Set(ops.filter((op) => op.kind === 'snapshot').map((op) => this.endpointIds.get(op.hostKey)!))]
+    const snapshotEndpoints = [...new Set(ops.filter((op) => op.kind === 'snapshot').map((op) => this.endpointIds.get(op.hostKey)!.id))]
     const latest = snapshotEndpoints.length > 0 ? await store.snapshotTimes(this.trx, snapshotEndpoints) : new Map<string, string>()
-    const live: Array<PendingOp & { endpointId: string }> = []
+    const live: Array<PendingOp & { endpointId: string; endpointSeq: number }> = []
     for (const op of ops) {
-      const endpointId = this.endpointIds.get(op.hostKey)!
+      const { id: endpointId, seq: endpointSeq } = this.endpointIds.get(op.hostKey)!
       const previous = op.kind === 'snapshot' ? latest.get(`${endpointId}\u001f${op.source}`) : undefined
       if (previous !== undefined && previous > op.at) {
         this.reject(op.line, `snapshot of ${op.at} is older than the one already imported for this endpoint (${previous}); nothing from it was applied`)
         continue
       }
-      live.push({ ...op, endpointId })
+      live.push({ ...op, endpointId, endpointSeq })
     }
 
     const ids = await this.catalogIdsFor(live.flatMap((op) => op.items))
-    const seen = new Map<string, store.Sighting>()
+    let next = 0
+    const seen: store.Sighting[] = []
     const removals: store.Sighting[] = []
     const sweeps: store.SnapshotScope[] = []
+    const fresh: store.SnapshotScope[] = []
     for (const op of live) {
-      for (const item of op.items) {
-        const sighting = { endpointId: op.endpointId, catalogId: ids.get(item)!, source: op.source, at: op.at }
+      for (let i = 0; i < op.items.length; i++) {
+        const sighting = { endpointSeq: op.endpointSeq, catalogId: ids[next++]!, source: op.source, at: op.at }
         if (op.kind === 'removed') {
           removals.push(sighting)
           continue
         }
-        const key = `${sighting.endpointId}\u001f${sighting.catalogId}\u001f${sighting.source}`
-        const earlier = seen.get(key)
-        if (!earlier || earlier.at < sighting.at) seen.set(key, sighting)
+        seen.push(sighting)
       }
       this.accepted += op.items.length
-      if (op.kind === 'snapshot') sweeps.push({ endpointId: op.endpointId, source: op.source, at: op.at })
+      if (op.kind === 'snapshot') {
+        const scope = { endpointId: op.endpointId, endpointSeq: op.endpointSeq, source: op.source, at: op.at }
+        // A new endpoint's first write of a source holds exactly the snapshot: only its time is recorded.
+        const sourceKey = `${op.endpointSeq}\u001f${op.source}`
+        if (this.createdSeqs.has(op.endpointSeq) && !this.writtenSources.has(sourceKey)) fresh.push(scope)
+        else sweeps.push(scope)
+      }
+      if (this.createdSeqs.has(op.endpointSeq)) this.writtenSources.add(`${op.endpointSeq}\u001f${op.source}`)
       if (op.kind === 'present') {
         const scopeKey = `${op.endpointId}\u001f${op.source}`
         const scope = this.presentScopes.get(scopeKey)
-        if (!scope || scope.at < op.at) this.presentScopes.set(scopeKey, { endpointId: op.endpointId, source: op.source, at: op.at })
+        if (!scope || scope.at < op.at) this.presentScopes.set(scopeKey, { endpointId: op.endpointId, endpointSeq: op.endpointSeq, source: op.source, at: op.at })
       }
     }
-    const sightings = [...seen.values()]
+    // In catalog order, so the (catalog_id, endpoint) index is written front to back, not at random;
+    // an installation seen twice in the batch is written once, with its latest time.
+    seen.sort((a, b) => a.catalogId - b.catalogId || a.endpointSeq - b.endpointSeq || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    const sightings: store.Sighting[] = []
+    for (let i = 0; i < seen.length; i++) {
+      const a = seen[i]!
+      const b = seen[i + 1]
+      if (b === undefined || b.catalogId !== a.catalogId || b.endpointSeq !== a.endpointSeq || b.source !== a.source) sightings.push(a)
+    }
     for (let i = 0; i < sightings.length; i += 10_000) await store.upsertInstallations(this.trx, sightings.slice(i, i + 10_000))
     for (let i = 0; i < removals.length; i += 10_000) this.removed += await store.markRemoved(this.trx, removals.slice(i, i + 10_000))
     for (let i = 0; i < sweeps.length; i += 5000) this.removed += await store.sweepSnapshots(this.trx, sweeps.slice(i, i + 5000))
-
-    this.hosts = new Map()
-    this.ops = []
-    this.opKeys = new Set()
-    this.snapshotKeys = new Set()
-    this.pendingRows = 0
+    await store.recordSnapshots(this.trx, fresh)
   }
 
-  /** Catalog ids for items, creating entries the catalog lacks. Keyed by item object. */
-  private async catalogIdsFor(items: readonly SoftwareItem[]): Promise<Map<SoftwareItem, number>> {
-    const result = new Map<SoftwareItem, number>()
+  /** Catalog ids for items (in their order), creating entries the catalog lacks. */
+  private async catalogIdsFor(items: readonly SoftwareItem[]): Promise<number[]> {
+    const ids: number[] = new Array(items.length)
     const wanted = new Map<string, store.CatalogInsert>()
-    const pending = new Map<SoftwareItem, { raw: string; key: string }>()
-    if (this.catalogIds.size > cacheLimit) this.catalogIds = new Map()
-    for (const item of items) {
-      const raw = `${item.platform}\u001f${item.ecosystem ?? ''}\u001f${item.vendor}\u001f${item.product}\u001f${item.version}`
-      const cached = this.catalogIds.get(raw)
+    const pending: Array<{ index: number; key: string }> = []
+    if (this.catalogIds.size > cacheLimit) this.catalogIds.clear()
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index]!
+      const cached = this.catalogIds.get(item)
       if (cached !== undefined) {
-        result.set(item, cached)
+        ids[index] = cached
         continue
       }
       const entry = this.entryFor(item)
-      pending.set(item, { raw, key: entry.key })
+      pending.push({ index, key: entry.key })
       if (!wanted.has(entry.key)) wanted.set(entry.key, entry)
     }
     if (wanted.size > 0) {
@@ -454,13 +513,13 @@ class ImportRun {
         const raced = missing.filter((e) => !found.has(e.key)).map((e) => e.key)
         if (raced.length > 0) for (const [key, id] of await store.findCatalogIds(this.trx, raced)) found.set(key, id)
       }
-      for (const [item, { raw, key }] of pending) {
+      for (const { index, key } of pending) {
         const id = found.get(key)!
-        this.catalogIds.set(raw, id)
-        result.set(item, id)
+        this.catalogIds.set(items[index]!, id)
+        ids[index] = id
       }
     }
-    return result
+    return ids
   }
 
   private entryFor(item: SoftwareItem): store.CatalogInsert {
@@ -490,6 +549,37 @@ class ImportRun {
       cache.set(text, key)
     }
     return key
+  }
+}
+
+/**
+ * Catalog ids by the item's raw fields, looked up product → version → (vendor, platform,
+ * ecosystem): map lookups on the strings the parser made, no key built per item.
+ */
+class CatalogIdCache {
+  private byProduct = new Map<string, Map<string, Array<{ vendor: string; platform: string; ecosystem: string | null; id: number }>>>()
+  size = 0
+
+  get(item: SoftwareItem): number | undefined {
+    const candidates = this.byProduct.get(item.product)?.get(item.version)
+    if (candidates === undefined) return undefined
+    for (const c of candidates) if (c.vendor === item.vendor && c.platform === item.platform && c.ecosystem === item.ecosystem) return c.id
+    return undefined
+  }
+
+  set(item: SoftwareItem, id: number): void {
+    let versions = this.byProduct.get(item.product)
+    if (versions === undefined) this.byProduct.set(item.product, (versions = new Map()))
+    const candidates = versions.get(item.version)
+    const entry = { vendor: item.vendor, platform: item.platform, ecosystem: item.ecosystem, id }
+    if (candidates === undefined) versions.set(item.version, [entry])
+    else candidates.push(entry)
+    this.size++
+  }
+
+  clear(): void {
+    this.byProduct = new Map()
+    this.size = 0
   }
 }
 

@@ -35,7 +35,7 @@ export interface EndpointUpsert {
 }
 
 /** Insert new endpoints, merge facts into known ones; returns each endpoint's id and whether it is new. */
-export async function upsertEndpoints(db: Db, rows: EndpointUpsert[]): Promise<Array<{ id: string; customerId: string; identifierKey: string; created: boolean }>> {
+export async function upsertEndpoints(db: Db, rows: EndpointUpsert[]): Promise<Array<{ id: string; seq: number; customerId: string; identifierKey: string; created: boolean }>> {
   if (rows.length === 0) return []
   const later = dialectOf(db) === 'postgres' ? 'greatest' : 'max'
   const earlier = dialectOf(db) === 'postgres' ? 'least' : 'min'
@@ -73,10 +73,10 @@ export async function upsertEndpoints(db: Db, rows: EndpointUpsert[]): Promise<A
         updated_at: sql`excluded.updated_at`,
       }),
     )
-    .returning(['id', 'customer_id', 'identifier_key', 'created_at', 'updated_at'])
+    .returning(['id', 'seq', 'customer_id', 'identifier_key'])
     .execute()
   const createdIds = new Set(rows.map((r) => r.id))
-  return result.map((r) => ({ id: r.id, customerId: r.customer_id, identifierKey: r.identifier_key, created: createdIds.has(r.id) }))
+  return result.map((r) => ({ id: r.id, seq: toNumber(r.seq), customerId: r.customer_id, identifierKey: r.identifier_key, created: createdIds.has(r.id) }))
 }
 
 function toEndpoint(row: Selectable<EndpointsTable>): Endpoint {
@@ -257,7 +257,7 @@ export async function searchCatalog(db: Db, query: CatalogSearch): Promise<Catal
 // ---- installations ----
 
 export interface Sighting {
-  endpointId: string
+  endpointSeq: number
   catalogId: number
   source: InstallSource
   at: string
@@ -268,10 +268,10 @@ export async function upsertInstallations(db: Db, rows: readonly Sighting[]): Pr
   if (rows.length === 0) return
   if (dialectOf(db) === 'postgres') {
     await sql`
-      insert into installations (endpoint_id, catalog_id, source, first_seen, last_seen, removed_at)
+      insert into installations (endpoint_seq, catalog_id, source, first_seen, last_seen, removed_at)
       select e, c, s, t, t, null
-      from unnest(${rows.map((r) => r.endpointId)}::text[], ${rows.map((r) => r.catalogId)}::bigint[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.at)}::timestamptz[]) as j(e, c, s, t)
-      on conflict (endpoint_id, catalog_id, source) do update set
+      from unnest(${rows.map((r) => r.endpointSeq)}::bigint[], ${rows.map((r) => r.catalogId)}::bigint[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.at)}::timestamptz[]) as j(e, c, s, t)
+      on conflict (endpoint_seq, catalog_id, source) do update set
         first_seen = least(installations.first_seen, excluded.first_seen),
         last_seen = greatest(installations.last_seen, excluded.last_seen),
         removed_at = case when installations.removed_at is not null and excluded.last_seen >= installations.removed_at then null else installations.removed_at end
@@ -280,10 +280,10 @@ export async function upsertInstallations(db: Db, rows: readonly Sighting[]): Pr
     return
   }
   await sql`
-    insert into installations (endpoint_id, catalog_id, source, first_seen, last_seen, removed_at)
+    insert into installations (endpoint_seq, catalog_id, source, first_seen, last_seen, removed_at)
     select j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 3, null
-    from json_each(${JSON.stringify(rows.map((r) => [r.endpointId, r.catalogId, r.source, r.at]))}) j where true
-    on conflict (endpoint_id, catalog_id, source) do update set
+    from json_each(${JSON.stringify(rows.map((r) => [r.endpointSeq, r.catalogId, r.source, r.at]))}) j where true
+    on conflict (endpoint_seq, catalog_id, source) do update set
       first_seen = min(installations.first_seen, excluded.first_seen),
       last_seen = max(installations.last_seen, excluded.last_seen),
       removed_at = case when installations.removed_at is not null and excluded.last_seen >= installations.removed_at then null else installations.removed_at end
@@ -298,19 +298,20 @@ export async function markRemoved(db: Db, rows: readonly Sighting[]): Promise<nu
     dialectOf(db) === 'postgres'
       ? await sql`
           update installations set removed_at = j.t
-          from unnest(${rows.map((r) => r.endpointId)}::text[], ${rows.map((r) => r.catalogId)}::bigint[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.at)}::timestamptz[]) as j(e, c, s, t)
-          where installations.endpoint_id = j.e and installations.catalog_id = j.c and installations.source = j.s
+          from unnest(${rows.map((r) => r.endpointSeq)}::bigint[], ${rows.map((r) => r.catalogId)}::bigint[], ${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.at)}::timestamptz[]) as j(e, c, s, t)
+          where installations.endpoint_seq = j.e and installations.catalog_id = j.c and installations.source = j.s
             and installations.removed_at is null and installations.last_seen <= j.t`.execute(db)
       : await sql`
           update installations set removed_at = j.value ->> 3
-          from json_each(${JSON.stringify(rows.map((r) => [r.endpointId, r.catalogId, r.source, r.at]))}) j
-          where installations.endpoint_id = j.value ->> 0 and installations.catalog_id = j.value ->> 1 and installations.source = j.value ->> 2
+          from json_each(${JSON.stringify(rows.map((r) => [r.endpointSeq, r.catalogId, r.source, r.at]))}) j
+          where installations.endpoint_seq = j.value ->> 0 and installations.catalog_id = j.value ->> 1 and installations.source = j.value ->> 2
             and installations.removed_at is null and installations.last_seen <= j.value ->> 3`.execute(db)
   return Number(result.numAffectedRows ?? 0)
 }
 
 export interface SnapshotScope {
   endpointId: string
+  endpointSeq: number
   source: InstallSource
   at: string
 }
@@ -322,16 +323,29 @@ export async function sweepSnapshots(db: Db, scopes: readonly SnapshotScope[]): 
     dialectOf(db) === 'postgres'
       ? await sql`
           update installations set removed_at = j.t
-          from unnest(${scopes.map((s) => s.endpointId)}::text[], ${scopes.map((s) => s.source)}::text[], ${scopes.map((s) => s.at)}::timestamptz[]) as j(e, s, t)
-          where installations.endpoint_id = j.e and installations.source = j.s
+          from unnest(${scopes.map((s) => s.endpointSeq)}::bigint[], ${scopes.map((s) => s.source)}::text[], ${scopes.map((s) => s.at)}::timestamptz[]) as j(e, s, t)
+          where installations.endpoint_seq = j.e and installations.source = j.s
             and installations.removed_at is null and installations.last_seen < j.t`.execute(db)
       : await sql`
           update installations set removed_at = j.value ->> 2
-          from json_each(${JSON.stringify(scopes.map((s) => [s.endpointId, s.source, s.at]))}) j
-          where installations.endpoint_id = j.value ->> 0 and installations.source = j.value ->> 1
+          from json_each(${JSON.stringify(scopes.map((s) => [s.endpointSeq, s.source, s.at]))}) j
+          where installations.endpoint_seq = j.value ->> 0 and installations.source = j.value ->> 1
             and installations.removed_at is null and installations.last_seen < j.value ->> 2`.execute(db)
   await upsertSnapshotTimes(db, scopes)
   return Number(result.numAffectedRows ?? 0)
+}
+
+/**
+ * PostgreSQL plans from statistics that a large import makes stale (a seq scan for a table it
+ * believes small); ANALYZE samples the table inside the transaction. SQLite's planner needs none.
+ */
+export async function refreshStatistics(db: Db): Promise<void> {
+  if (dialectOf(db) === 'postgres') await sql`analyze installations, endpoints, software_catalog, inventory_import_endpoints`.execute(db)
+}
+
+/** Records the time of snapshots that had nothing to sweep. */
+export async function recordSnapshots(db: Db, scopes: readonly SnapshotScope[]): Promise<void> {
+  await upsertSnapshotTimes(db, scopes)
 }
 
 async function upsertSnapshotTimes(db: Db, scopes: readonly SnapshotScope[]): Promise<void> {
@@ -366,8 +380,9 @@ export async function listInstallations(db: Db, query: InstallationQuery): Promi
   let q = db
     .selectFrom('installations as i')
     .innerJoin('software_catalog as c', 'c.id', 'i.catalog_id')
-    .select(['i.endpoint_id', 'i.catalog_id', 'i.source', 'i.first_seen', 'i.last_seen', 'i.removed_at', 'c.vendor', 'c.product', 'c.version', 'c.platform', 'c.ecosystem'])
-    .where('i.endpoint_id', '=', query.endpointId)
+    .innerJoin('endpoints as e', 'e.seq', 'i.endpoint_seq')
+    .select(['e.id as endpoint_id', 'i.catalog_id', 'i.source', 'i.first_seen', 'i.last_seen', 'i.removed_at', 'c.vendor', 'c.product', 'c.version', 'c.platform', 'c.ecosystem'])
+    .where('e.id', '=', query.endpointId)
   if (!query.includeRemoved) q = q.where('i.removed_at', 'is', null)
   if (query.after !== undefined) q = q.where('i.catalog_id', '>', query.after)
   const rows = await q.orderBy('i.catalog_id').orderBy('i.source').limit(query.limit + 1).execute()
