@@ -129,22 +129,20 @@ async function rawInsertRate(config: DatabaseConfig, name: string): Promise<numb
         primary key (endpoint_seq, catalog_id, source)) without rowid;
       create index raw_installations_catalog_idx on raw_installations (catalog_id, endpoint_seq);`)
     const insert = database.prepare(`insert into raw_installations (${columns}) values (?, ?, ?, ?, ?, ?)`)
-    const first = database.prepare(`select ${columns} from installations order by endpoint_seq, catalog_id, source limit 50000`).raw(true)
-    const next = database
-      .prepare(`select ${columns} from installations where (endpoint_seq, catalog_id, source) > (?, ?, ?) order by endpoint_seq, catalog_id, source limit 50000`)
-      .raw(true)
+    const bounds = database.prepare('select min(endpoint_seq) as low, max(endpoint_seq) as high from installations').get() as { low: number | null; high: number | null }
+    // A few hundred endpoints at a time, read by the primary key's leading column.
+    const page = database.prepare(`select ${columns} from installations where endpoint_seq >= ? and endpoint_seq < ?`).raw(true)
     const write = database.transaction((rows: unknown[][]) => {
       for (const row of rows) insert.run(...row)
     })
     let count = 0
     let seconds = 0
-    for (let rows = first.all() as unknown[][]; rows.length > 0; ) {
+    for (let low = bounds.low ?? 0; bounds.high !== null && low <= bounds.high; low += 300) {
+      const rows = page.all(low, low + 300) as unknown[][]
       const start = performance.now()
       write(rows)
       seconds += (performance.now() - start) / 1000
       count += rows.length
-      const last = rows[rows.length - 1]!
-      rows = next.all(last[0], last[1], last[2]) as unknown[][]
     }
     database.exec('drop table raw_installations')
     database.close()

@@ -56,10 +56,6 @@ class ImmediateSqliteDialect extends SqliteDialect {
 function openSqlite(path: string): SqliteDatabase.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const database = new SqliteDatabase(path)
-  // Large pages for a new database (an existing one keeps its own): the installations table and
-  // its catalog index take millions of rows, and bulk inserts into them run about twice as fast
-  // on 64 KiB pages as on the default 4 KiB.
-  database.pragma('page_size = 65536')
   database.pragma('journal_mode = WAL')
   // NORMAL in WAL mode: a commit survives the process being killed; only an OS crash
   // or power loss can take back the last transactions.

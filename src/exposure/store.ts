@@ -81,7 +81,9 @@ async function reconcileIn(db: Db, scope: ReconcileScope, now: string): Promise<
   const nowAt = at(db, now)
   const byInstallation =
     'importId' in scope
-      ? sql`i.endpoint_seq in (select ie.seq from inventory_import_endpoints x join endpoints ie on ie.id = x.endpoint_id where x.import_id = ${scope.importId})`
+      ? // The unary + keeps the planner from driving the join by the import's endpoints (every row
+        // they have) instead of by the matched catalog entries (the few rows that matter).
+        sql`+i.endpoint_seq in (select ie.seq from inventory_import_endpoints x join endpoints ie on ie.id = x.endpoint_id where x.import_id = ${scope.importId})`
       : 'advisoryIds' in scope
         ? sql`m.advisory_id in (${sql.join(scope.advisoryIds)})`
         : sql`1 = 1`
