@@ -139,7 +139,7 @@ for (const name of new Set(results.map((r) => r.benchmark === 'audit' ? 'jobs' :
   const figures = results.filter((r) => (r.benchmark === 'audit' ? 'jobs' : r.benchmark) === name)
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
   const command = `npm run bench -- ${name}`
-  writeFileSync(new URL(`${name}.json`, resultsDir), JSON.stringify({ command, at: new Date().toISOString(), machine, env: { BENCH_ENDPOINTS: process.env.BENCH_ENDPOINTS ?? null }, figures }, null, 2) + '\n')
+  writeFileSync(new URL(`${name}.json`, resultsDir), JSON.stringify({ command, at: new Date().toISOString(), machine, env: { BENCH_ENDPOINTS: process.env.BENCH_ENDPOINTS ?? null, BENCH_ADVISORIES: process.env.BENCH_ADVISORIES ?? null }, figures }, null, 2) + '\n')
 }
 if (json) console.log(JSON.stringify(results, null, 2))
 else for (const r of results) console.log(`${r.benchmark.padEnd(6)} ${r.database.padEnd(9)} ${r.figure.padEnd(90)} ${String(r.value).padStart(8)} ${r.unit}`)
