@@ -6,6 +6,7 @@ import { createAudit } from './audit/index.js'
 import type { Config } from './config.js'
 import { createCustomers } from './customers/index.js'
 import { createExposure, type Exposure } from './exposure/index.js'
+import { createHunt, logHuntJob, type QueuedLogHunt } from './hunt/index.js'
 import { createIntel } from './intel/index.js'
 import { createInventory } from './inventory/index.js'
 import { connectDatabase } from './db/connect.js'
@@ -54,6 +55,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   exposure = exposureService
   inventory.followImports(exposureService.followImport)
   const jobs = createJobs({ db, clock, audit, logger: logger.child({ module: 'jobs' }) })
+  const hunt = createHunt({ db, clock, audit, customers, intel, inventory, jobs, dataDir: config.dataDir })
   // The advisories Cordon ships with, once the schema is current; unchanged ones are skipped.
   if (options.migrate !== false) await intel.loadBundled(systemActor)
 
@@ -61,6 +63,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const jobHandlers: Record<string, JobHandler> = {
     'exposure.expire-acceptances': async () => {
       await exposureService.expireAcceptances()
+    },
+    [logHuntJob]: async (job) => {
+      await hunt.runQueued(job.payload as QueuedLogHunt)
     },
   }
 
@@ -76,6 +81,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     inventory,
     exposure: exposureService,
     intel,
+    hunt,
     jobs,
     jobHandlers,
     checkDatabase: async () => {
@@ -106,6 +112,7 @@ export async function createApp(config: Config, options: ServiceOptions = {}): P
     inventory: services.inventory,
     exposure: services.exposure,
     intel: services.intel,
+    hunt: services.hunt,
     jobs: services.jobs,
   })
   let worker: Worker | undefined

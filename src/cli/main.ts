@@ -10,6 +10,7 @@ import { registerAuditCommands } from '../audit/cli.js'
 import type { ConfigOverrides } from '../config.js'
 import { registerCustomerCommands } from '../customers/cli.js'
 import { registerExposureCommands } from '../exposure/cli.js'
+import { registerHuntCommands } from '../hunt/cli.js'
 import { registerIntelCommands } from '../intel/cli.js'
 import { registerInventoryCommands } from '../inventory/cli.js'
 import { registerJobCommands } from '../jobs/cli.js'
@@ -217,6 +218,7 @@ export function buildProgram(loadApp: LoadApp): Command {
   registerInventoryCommands(program, door)
   registerExposureCommands(program, door)
   registerIntelCommands(program, door)
+  registerHuntCommands(program, door)
   registerAccessCommands(program, door)
   registerAuditCommands(program, door)
   registerJobCommands(program, door)

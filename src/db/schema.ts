@@ -278,6 +278,50 @@ export interface IndicatorsTable {
   updated_at: Timestamp
 }
 
+export interface EndpointAddressesTable {
+  endpoint_id: string
+  address: string
+  first_seen: Timestamp
+  last_seen: Timestamp
+}
+
+export interface HuntsTable {
+  id: string
+  kind: string
+  status: string
+  customer_id: string | null
+  actor_id: string
+  inputs: Json
+  started_at: Timestamp
+  finished_at: NullableTimestamp
+  report: ColumnType<unknown, string | null, string | null>
+  error: string | null
+}
+
+export interface SightingsTable {
+  id: ColumnType<number | string, number | undefined, never>
+  hunt_id: string
+  indicator_id: string
+  kind: string
+  value: string
+  customer_id: string | null
+  endpoint_id: string | null
+  file: string
+  line: ColumnType<number | string | null, number | null, number | null>
+  seen_at: NullableTimestamp
+  client: string | null
+  sha256: string | null
+  detail: string | null
+  created_at: Timestamp
+}
+
+export interface CustomerNetworksTable {
+  customer_id: string
+  network: string
+  label: string | null
+  created_at: Timestamp
+}
+
 export interface Database {
   customers: CustomersTable
   customer_contacts: CustomerContactsTable
@@ -300,4 +344,8 @@ export interface Database {
   advisories: AdvisoriesTable
   advisory_targets: AdvisoryTargetsTable
   indicators: IndicatorsTable
+  endpoint_addresses: EndpointAddressesTable
+  hunts: HuntsTable
+  sightings: SightingsTable
+  customer_networks: CustomerNetworksTable
 }

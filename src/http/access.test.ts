@@ -54,6 +54,11 @@ for (const dialect of testDialects) {
       const findingOf = async (customerId: string) => (await t.services.exposure.listFindings(systemActor.scope, { customerId, limit: 1 })).items[0]!.id
       Object.assign(theirs, { endpointId: (await endpointOf('b-host')).id, findingId: await findingOf(other.id), importId: inventoryImport.id })
       Object.assign(ours, { endpointId: (await endpointOf('a-host')).id, findingId: await findingOf(mine.id) })
+      // Hunts and their sightings: the same C2 lookup in each customer's DNS log.
+      const huntFor = async (customer: string) =>
+        (await t.services.hunt.huntLogs(systemActor, { customer, inputs: [{ name: 'dns.log', bytes: (async function* () { yield Buffer.from('Mar 29 10:00:01 dnsmasq[1]: query[A] akamaicontainer.com from 10.0.0.9\n') })() }] })).id
+      Object.assign(theirs, { huntId: await huntFor(other.id) })
+      Object.assign(ours, { huntId: await huntFor(mine.id) })
       viewer = await t.tokenFor('viewer')
       customerToken = await t.tokenFor('customer', mine.id)
     })

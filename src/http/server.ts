@@ -5,6 +5,7 @@ import { accessRoutes, type Access } from '../access/index.js'
 import { auditRoutes, type Audit } from '../audit/index.js'
 import { customerRoutes, type Customers } from '../customers/index.js'
 import { exposureRoutes, type Exposure } from '../exposure/index.js'
+import { huntRoutes, type HuntService } from '../hunt/index.js'
 import { intelRoutes, type Intel } from '../intel/index.js'
 import { inventoryRoutes, type Inventory } from '../inventory/index.js'
 import { jobRoutes, type Jobs } from '../jobs/index.js'
@@ -24,6 +25,7 @@ export interface ServerDeps {
   inventory: Inventory
   exposure: Exposure
   intel: Intel
+  hunt: HuntService
   jobs: Jobs
 }
 
@@ -81,6 +83,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   await app.register(inventoryRoutes, { prefix: apiPrefix, inventory: deps.inventory })
   await app.register(exposureRoutes, { prefix: apiPrefix, exposure: deps.exposure })
   await app.register(intelRoutes, { prefix: apiPrefix, intel: deps.intel })
+  await app.register(huntRoutes, { prefix: apiPrefix, hunt: deps.hunt })
   await app.register(accessRoutes, { prefix: apiPrefix, access: deps.access })
   await app.register(auditRoutes, { prefix: apiPrefix, audit: deps.audit })
   await app.register(jobRoutes, { prefix: apiPrefix, jobs: deps.jobs })

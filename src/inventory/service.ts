@@ -60,6 +60,8 @@ export type Inventory = ReturnType<typeof createInventory>
 
 /** Observations are written in batches of about this many installation rows. */
 const batchRows = 20_000
+/** Addresses kept per endpoint in one batch (a host with thousands of interfaces is not an endpoint). */
+const maxAddresses = 64
 /** Imports of at least this many rows refresh the query planner's statistics before findings are reconciled. */
 const analyzeAfterRows = 100_000
 /** Reports list this many rejected rows; the count covers them all. */
@@ -178,6 +180,16 @@ export function createInventory({ db, clock, audit, customers }: InventoryDeps) 
     throw notFound('endpoint', reference)
   }
 
+  /** Endpoints whose identifier or hostname is `name` (case-insensitive), in the scope; none, one or a few. */
+  async function findEndpoints(scope: TenantScope, name: string): Promise<Endpoint[]> {
+    return store.findEndpointsByIdentifier(db, scope, identifierKey(name))
+  }
+
+  /** Endpoints that reported `address` on an interface, in the scope, latest first. */
+  async function findEndpointsByAddress(scope: TenantScope, address: string): Promise<Endpoint[]> {
+    return store.findEndpointsByAddress(db, scope, address.toLowerCase())
+  }
+
   async function listSoftware(scope: TenantScope, endpointId: string, request: Partial<PageRequest> & { includeRemoved?: boolean | undefined }): Promise<Page<Installation>> {
     const endpoint = await store.findEndpoint(db, scope, endpointId)
     if (!endpoint) throw notFound('endpoint', endpointId)
@@ -215,7 +227,7 @@ export function createInventory({ db, clock, audit, customers }: InventoryDeps) 
     byProductKeys: (keys: readonly string[], executor: Db = db) => store.catalogByProductKeys(executor, keys),
   }
 
-  return { importInventory, followImports, listEndpoints, getEndpoint, listSoftware, searchCatalog, getImport, listImports, catalog }
+  return { importInventory, followImports, listEndpoints, getEndpoint, findEndpoints, findEndpointsByAddress, listSoftware, searchCatalog, getImport, listImports, catalog }
 }
 
 /** One import in progress: resolves customers, endpoints and catalog ids, and writes in batches. */
@@ -347,7 +359,8 @@ class ImportRun {
     const pending = this.hosts.get(hostKey)
     const hostname = facts.hostname ?? host.hostname
     if (pending) {
-      pending.facts = { ...pending.facts, ...definedOnly({ ...facts, hostname }) }
+      const addresses = pending.facts.addresses && facts.addresses ? [...new Set([...pending.facts.addresses, ...facts.addresses])].slice(0, maxAddresses) : undefined
+      pending.facts = { ...pending.facts, ...definedOnly({ ...facts, hostname }), ...(addresses && { addresses }) }
       if (at > pending.seenAt) pending.seenAt = at
       return
     }
@@ -415,6 +428,7 @@ class ImportRun {
       now,
     }))
     if (this.endpointIds.size > cacheLimit) this.endpointIds = new Map()
+    const addressed = [...hosts.values()].filter((h) => h.facts.addresses !== undefined)
     for (let i = 0; i < upserts.length; i += 500) {
       for (const row of await store.upsertEndpoints(this.trx, upserts.slice(i, i + 500))) {
         this.endpointIds.set(`${row.customerId}\u001f${row.identifierKey}`, { id: row.id, seq: row.seq })
@@ -426,6 +440,11 @@ class ImportRun {
       }
     }
 
+    const addresses = addressed.flatMap((h) => {
+      const endpoint = this.endpointIds.get(`${h.customerId}\u001f${h.identifierKey}`)!
+      return h.facts.addresses!.map((address) => ({ endpointId: endpoint.id, address, seenAt: h.seenAt }))
+    })
+    for (let i = 0; i < addresses.length; i += 1000) await store.upsertAddresses(this.trx, addresses.slice(i, i + 1000))
     const snapshotEndpoints = [...new Set(ops.filter((op) => op.kind === 'snapshot').map((op) => this.endpointIds.get(op.hostKey)!.id))]
     const latest = snapshotEndpoints.length > 0 ? await store.snapshotTimes(this.trx, snapshotEndpoints) : new Map<string, string>()
     const live: Array<PendingOp & { endpointId: string; endpointSeq: number }> = []

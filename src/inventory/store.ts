@@ -138,6 +138,24 @@ export async function findEndpointsByIdentifier(db: Db, scope: TenantScope, iden
   return (await q.orderBy('id').limit(20).execute()).map(toEndpoint)
 }
 
+/** Addresses endpoints reported: new ones are added, known ones seen again. */
+export async function upsertAddresses(db: Db, rows: ReadonlyArray<{ endpointId: string; address: string; seenAt: string }>): Promise<void> {
+  if (rows.length === 0) return
+  const later = dialectOf(db) === 'postgres' ? 'greatest' : 'max'
+  const unique = new Map(rows.map((r) => [`${r.endpointId}\u001f${r.address}`, r]))
+  await db
+    .insertInto('endpoint_addresses')
+    .values([...unique.values()].map((r) => ({ endpoint_id: r.endpointId, address: r.address, first_seen: r.seenAt, last_seen: r.seenAt })))
+    .onConflict((oc) => oc.columns(['endpoint_id', 'address']).doUpdateSet({ last_seen: sql`${sql.raw(later)}(endpoint_addresses.last_seen, excluded.last_seen)` }))
+    .execute()
+}
+
+export async function findEndpointsByAddress(db: Db, scope: TenantScope, address: string): Promise<Endpoint[]> {
+  let q = db.selectFrom('endpoint_addresses as a').innerJoin('endpoints as e', 'e.id', 'a.endpoint_id').selectAll('e').where('a.address', '=', address)
+  if (!scope.all) q = q.where('e.customer_id', 'in', scope.customerIds.length > 0 ? scope.customerIds : [''])
+  return (await q.orderBy('a.last_seen', 'desc').limit(20).execute()).map(toEndpoint)
+}
+
 // ---- catalog ----
 
 export interface CatalogInsert {

@@ -4,6 +4,8 @@ import * as m0002 from './0002_jobs_claim_index.js'
 import * as m0003 from './0003_inventory.js'
 import * as m0004 from './0004_intel.js'
 import * as m0005 from './0005_exposure.js'
+import * as m0006 from './0006_endpoint_addresses.js'
+import * as m0007 from './0007_hunt.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -15,4 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0003_inventory': m0003,
   '0004_intel': m0004,
   '0005_exposure': m0005,
+  '0006_endpoint_addresses': m0006,
+  '0007_hunt': m0007,
 }

@@ -2,12 +2,13 @@
 // deb_packages, rpm_packages) or facts about the host (os_version, system_info). Packs name their
 // queries freely, so a row's table is told by its columns; the query name is only a hint, for
 // queries that select too few columns to tell.
+import { isIP } from 'node:net'
 import { PackageURL } from 'packageurl-js'
 import { sourceRpmName } from './packages.js'
 import { isRecord, missing, text, type JsonRecord } from './reading.js'
 import type { HostFacts, InstallSource, Platform, SoftwareItem } from './types.js'
 
-export type Table = 'programs' | 'apps' | 'deb_packages' | 'rpm_packages' | 'os_version' | 'system_info'
+export type Table = 'programs' | 'apps' | 'deb_packages' | 'rpm_packages' | 'os_version' | 'system_info' | 'interface_addresses'
 
 export type RowReading =
   | { kind: 'item'; source: InstallSource; item: SoftwareItem }
@@ -18,7 +19,7 @@ export type RowReading =
   /** `unknownTable` when the row is from a table Cordon does not read (a results log holds every scheduled query). */
   | { kind: 'rejected'; reason: string; unknownTable?: true }
 
-const tableNames: readonly Table[] = ['os_version', 'system_info', 'deb_packages', 'rpm_packages', 'programs', 'apps']
+const tableNames: readonly Table[] = ['os_version', 'system_info', 'interface_addresses', 'deb_packages', 'rpm_packages', 'programs', 'apps']
 const shortHints: ReadonlyMap<string, Table> = new Map([['deb', 'deb_packages'], ['rpm', 'rpm_packages'], ['applications', 'apps']])
 
 /** The table a query name suggests ("pack_inventory_programs" → programs), if any. */
@@ -36,6 +37,7 @@ export function tableHint(queryName: string): Table | undefined {
 /** The table a row comes from, by the columns only that table has; else the hint. */
 export function tableOf(row: JsonRecord, hint: Table | undefined): Table | undefined {
   if ('bundle_short_version' in row || 'bundle_identifier' in row || 'bundle_version' in row || 'bundle_name' in row || 'bundle_executable' in row) return 'apps'
+  if ('address' in row && ('mask' in row || 'interface' in row)) return 'interface_addresses'
   if ('release' in row) return 'rpm_packages'
   if ('major' in row && 'minor' in row) return 'os_version'
   if ('hardware_serial' in row || 'cpu_brand' in row || 'hardware_model' in row || 'computer_name' in row) return 'system_info'
@@ -71,11 +73,28 @@ export function readRow(row: unknown, hint: Table | undefined, distro: string | 
       const reading = hostFacts({ osName: text(row.name), osVersion: text(row.version), platform: platformOf(platform) })
       return reading.kind === 'facts' && reading.facts.platform === 'linux' ? { ...reading, distro: platform?.toLowerCase() } : reading
     }
+    case 'interface_addresses': {
+      const address = usableAddress(text(row.address))
+      return address === undefined ? { kind: 'skipped' } : { kind: 'facts', facts: { addresses: [address] } }
+    }
     case 'system_info':
       return hostFacts({ hostname: text(row.hostname) ?? text(row.computer_name), hardwareSerial: text(row.hardware_serial), hardwareUuid: text(row.uuid) })
     case undefined:
       return { kind: 'rejected', reason: `not from an osquery table Cordon reads (columns: ${columnList(row)})`, unknownTable: true }
   }
+}
+
+/**
+ * An interface address worth keeping: not loopback, link-local or unspecified (every host has
+ * those, so they name no one). IPv6 zone ids ("fe80::1%en0") are dropped with link-local.
+ */
+export function usableAddress(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined
+  const lower = address.toLowerCase()
+  const family = isIP(lower)
+  if (family === 4) return lower.startsWith('127.') || lower.startsWith('169.254.') || lower === '0.0.0.0' ? undefined : lower
+  if (family === 6) return lower === '::1' || lower === '::' || /^fe[89ab]/.test(lower) ? undefined : lower
+  return undefined
 }
 
 function columnList(row: JsonRecord): string {

@@ -65,6 +65,18 @@ describe('osquery results log', () => {
     ])
   })
 
+  it('reads interface_addresses rows as addresses of the host, leaving out loopback and link-local ones', async () => {
+    const rows = [
+      { interface: 'lo', address: '127.0.0.1', mask: '255.0.0.0', type: '' },
+      { interface: 'eth0', address: '10.20.1.7', mask: '255.255.0.0', type: '' },
+      { interface: 'eth0', address: 'fe80::a00:27ff:fe4e:66a1%eth0', mask: 'ffff:ffff:ffff:ffff::', type: '' },
+      { interface: 'eth0', address: '2001:DB8:5::7', mask: 'ffff:ffff:ffff:ffff::', type: '' },
+    ]
+    const observations = await observationsOf(parseOsquery, bytes(resultLine({ name: 'pack_net_interface_addresses', snapshot: rows })))
+
+    assert.deepEqual(observations.map((o) => o.kind === 'host' && o.facts.addresses), [['10.20.1.7'], ['2001:db8:5::7']])
+  })
+
   it('names the source package a deb package was built from', async () => {
     const line = resultLine({ name: 'debs', snapshot: [{ name: 'liblzma5', version: '5.2.5-2ubuntu1', arch: 'amd64', source: 'xz-utils (5.2.5-2ubuntu1)', status: 'install ok installed' }] })
 

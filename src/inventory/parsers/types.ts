@@ -46,6 +46,8 @@ export interface HostFacts {
   platform?: Platform | undefined
   hardwareSerial?: string | undefined
   hardwareUuid?: string | undefined
+  /** Network addresses the host has (osquery interface_addresses), loopback and link-local left out. */
+  addresses?: string[] | undefined
 }
 
 interface Located {
