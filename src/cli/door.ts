@@ -7,7 +7,7 @@ export interface CommandContext {
   services: Services
   actor: Actor
   json: boolean
-  /** Report progress of long work on stderr (a no-op under --json or without a terminal). */
+  /** Report progress of long work on stderr: redrawn on a terminal, a plain line every few seconds otherwise, nothing under --json. */
   progress(text: string): void
 }
 

@@ -113,8 +113,14 @@ function createDoor(loadApp: LoadApp): CliDoor {
           const { createServices } = await loadApp()
           const { pino } = await import('pino')
           services = await createServices(config, { logger: pino({ level: 'warn' }, process.stderr) })
-          const output = await handler({ services, actor: cliActor(), json, progress: progressLine(!json) }, args, options)
-          print(output.data, output.human, json)
+          const progress = progressLine(!json)
+          try {
+            const output = await handler({ services, actor: cliActor(), json, progress }, args, options)
+            progress.end()
+            print(output.data, output.human, json)
+          } finally {
+            progress.end()
+          }
         } catch (error) {
           printError(error, json)
           process.exitCode = exitCodeFor(error)

@@ -19,8 +19,37 @@ function clean(value: string | number | null | undefined): string {
   return String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
 }
 
-/** A one-line progress report on stderr, only when a person is watching. */
-export function progressLine(enabled: boolean): (text: string) => void {
-  if (!enabled || !process.stderr.isTTY) return () => {}
-  return (text) => process.stderr.write(`\r\u001b[2K${text}`)
+export interface Progress {
+  (text: string): void
+  /** Clears the terminal line, before the result is printed. */
+  end(): void
+}
+
+/**
+ * Progress of long work on stderr: on a terminal, one line redrawn in place (at most ten times a
+ * second); otherwise a plain line every `intervalMs` (the first after one interval), for logs;
+ * nothing under --json.
+ */
+export function progressLine(enabled: boolean, stream: NodeJS.WriteStream = process.stderr, intervalMs = 5_000): Progress {
+  const tty = stream.isTTY === true
+  // Off a terminal, the first line waits an interval too: quick work prints nothing.
+  let last = tty ? 0 : Date.now()
+  let drawn = false
+  const report = ((text: string) => {
+    if (!enabled) return
+    const now = Date.now()
+    if (now - last < (tty ? 100 : intervalMs)) return
+    last = now
+    if (tty) {
+      stream.write(`\r\u001b[2K${text}`)
+      drawn = true
+    } else {
+      stream.write(`${text}\n`)
+    }
+  }) as Progress
+  report.end = () => {
+    if (drawn) stream.write('\r\u001b[2K')
+    drawn = false
+  }
+  return report
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { CliDoor } from '../cli/door.js'
 import { AppError } from '../shared/errors.js'
@@ -18,6 +19,7 @@ export function registerHuntCommands(program: Command, door: CliDoor): void {
     .action(
       door.action(async ({ services, actor, progress }, files, options) => {
         const inputs: LogInput[] = files.map((file) => (file === '-' ? { name: '-', bytes: process.stdin } : { name: file, path: file }))
+        const sizes = new Map(files.map((file) => [file, file === '-' ? undefined : sizeOf(file)]))
         const started = Date.now()
         const result = await services.hunt.huntLogs(actor, {
           inputs,
@@ -27,7 +29,8 @@ export function registerHuntCommands(program: Command, door: CliDoor): void {
           workers: options.workers === undefined ? undefined : positive('--workers', options.workers),
           onProgress: ({ input, bytes, sightings }) => {
             const seconds = Math.max(0.001, (Date.now() - started) / 1000)
-            progress(`${input}: ${(bytes / 1e6).toFixed(0)} MB · ${(bytes / 1e6 / seconds).toFixed(0)} MB/s · ${sightings} sightings`)
+            const size = sizes.get(input)
+            progress(`${input}: ${size ? `${bar(bytes / size)} ` : ''}${(bytes / 1e6).toFixed(0)} MB · ${(bytes / 1e6 / seconds).toFixed(0)} MB/s · ${sightings} sightings`)
           },
         })
         const sightings = await allSightings(services.hunt, actor.scope, result.id)
@@ -202,6 +205,21 @@ function fieldsOf(values: unknown): JsonFields | undefined {
     else throw new AppError('invalid', `--field ${value}: the kind is domain, url, ip, client or timestamp`, { problems: [{ field: '--field', message: value }] })
   }
   return fields
+}
+
+function sizeOf(file: string): number | undefined {
+  try {
+    return statSync(file).size
+  } catch {
+    return undefined // the hunt reports the file it cannot read
+  }
+}
+
+/** `[#######.............]  35%` */
+function bar(fraction: number): string {
+  const share = Math.max(0, Math.min(1, fraction))
+  const filled = Math.round(share * 20)
+  return `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${String(Math.round(share * 100)).padStart(3)}%`
 }
 
 function positive(flag: string, value: unknown, zeroAllowed = false): number {

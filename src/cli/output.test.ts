@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { progressLine } from './output.js'
+
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = []
+  return { writes, stream: { isTTY, write: (text: string) => writes.push(text) } as unknown as NodeJS.WriteStream }
+}
+
+describe('progressLine', () => {
+  it('redraws one line on a terminal and clears it at the end', () => {
+    const { writes, stream } = fakeStream(true)
+    const progress = progressLine(true, stream)
+    progress('10 MB')
+    progress('20 MB') // within 100 ms of the first: skipped
+    progress.end()
+    assert.deepEqual(writes, ['\r\u001b[2K10 MB', '\r\u001b[2K'])
+  })
+
+  it('writes plain lines, at most one per interval and none for quick work, when stderr is not a terminal', async () => {
+    const { writes, stream } = fakeStream(false)
+    const progress = progressLine(true, stream, 20)
+    progress('a')
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    progress('b')
+    progress('c')
+    progress.end()
+    assert.deepEqual(writes, ['b\n'])
+  })
+
+  it('says nothing under --json', () => {
+    const { writes, stream } = fakeStream(true)
+    const progress = progressLine(false, stream)
+    progress('x')
+    progress.end()
+    assert.deepEqual(writes, [])
+  })
+})
