@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import { dialectOf, type Db } from '../db/connect.js'
 import { fromJson, toIso, toIsoOrNull, toJson, toNumber } from '../db/mappers.js'
-import type { TenantScope } from '../shared/actor.js'
+import { visibleCustomerIds, type TenantScope } from '../shared/actor.js'
 import type { Finding, FindingEvent, FindingStatus, Resolution } from './model.js'
 
 /**
@@ -153,10 +153,6 @@ export async function insertEvents(db: Db, events: ReadonlyArray<{ findingId: nu
 
 // ---- reads ----
 
-function scoped(scope: TenantScope): string[] | null {
-  return scope.all ? null : scope.customerIds.length > 0 ? [...scope.customerIds] : ['']
-}
-
 function findingsQuery(db: Db) {
   return db
     .selectFrom('findings as f')
@@ -209,7 +205,7 @@ export interface FindingQuery {
 
 export async function listFindings(db: Db, query: FindingQuery): Promise<Finding[]> {
   let q = findingsQuery(db)
-  const allowed = scoped(query.scope)
+  const allowed = visibleCustomerIds(query.scope)
   if (allowed) q = q.where('f.customer_id', 'in', allowed)
   if (query.customerIds) q = q.where('f.customer_id', 'in', query.customerIds.length > 0 ? [...query.customerIds] : [''])
   if (query.advisoryId) q = q.where('f.advisory_id', '=', query.advisoryId)
@@ -221,7 +217,7 @@ export async function listFindings(db: Db, query: FindingQuery): Promise<Finding
 
 export async function findFinding(db: Db, scope: TenantScope, id: number): Promise<Finding | undefined> {
   let q = findingsQuery(db).where('f.id', '=', id)
-  const allowed = scoped(scope)
+  const allowed = visibleCustomerIds(scope)
   if (allowed) q = q.where('f.customer_id', 'in', allowed)
   const row = await q.executeTakeFirst()
   return row && toFinding(row)
@@ -267,7 +263,7 @@ export async function exposureRows(db: Db, scope: TenantScope, advisoryId: strin
     .select(['f.customer_id', 'cu.name as customer_name', 'e.id as endpoint_id', 'e.hostname', 'e.identifier', 'c.product', 'c.version', 'c.platform'])
     .where('f.advisory_id', '=', advisoryId)
     .where('f.status', '=', 'open')
-  const allowed = scoped(scope)
+  const allowed = visibleCustomerIds(scope)
   if (allowed) q = q.where('f.customer_id', 'in', allowed)
   return q.orderBy('cu.name').orderBy('f.customer_id').orderBy('e.identifier_key').orderBy('e.id').execute()
 }
@@ -278,7 +274,7 @@ export async function advisorySummary(db: Db, scope: TenantScope, advisoryIds: r
     .selectFrom('findings as f')
     .select(['f.advisory_id', sql<number>`count(distinct f.customer_id)`.as('customers'), sql<number>`count(distinct f.endpoint_id)`.as('endpoints'), sql<number>`count(*)`.as('findings')])
     .where('f.status', '=', 'open')
-  const allowed = scoped(scope)
+  const allowed = visibleCustomerIds(scope)
   if (allowed) q = q.where('f.customer_id', 'in', allowed)
   if (advisoryIds) q = q.where('f.advisory_id', 'in', advisoryIds.length > 0 ? advisoryIds : [''])
   const rows = await q.groupBy('f.advisory_id').execute()

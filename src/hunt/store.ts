@@ -1,16 +1,11 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import { fromJson, toIso, toIsoOrNull, toJson, toNumber } from '../db/mappers.js'
-import type { TenantScope } from '../shared/actor.js'
+import { visibleCustomerIds, type TenantScope } from '../shared/actor.js'
 import type { IndicatorKind } from '../intel/index.js'
 import type { Hunt, HuntKind, HuntStatus, SightingSummary, StoredSighting } from './model.js'
 
 /** Hunt SQL: hunts, their sightings, and the customers' address ranges. */
-
-/** The customers a scope may see; null for all of them (provider staff). */
-function scoped(scope: TenantScope): string[] | null {
-  return scope.all ? null : scope.customerIds.length > 0 ? [...scope.customerIds] : ['']
-}
 
 // ---- hunts ----
 
@@ -57,7 +52,7 @@ function toHunt(row: HuntRow): Hunt {
 /** A hunt the scope may see: provider staff see all; a customer sees the hunts run for it. */
 export async function findHunt(db: Db, scope: TenantScope, id: string): Promise<Hunt | undefined> {
   let q = db.selectFrom('hunts').selectAll().where('id', '=', id)
-  const allowed = scoped(scope)
+  const allowed = visibleCustomerIds(scope)
   if (allowed) q = q.where('customer_id', 'in', allowed)
   const row = await q.executeTakeFirst()
   return row && toHunt(row)
@@ -65,7 +60,7 @@ export async function findHunt(db: Db, scope: TenantScope, id: string): Promise<
 
 export async function listHunts(db: Db, scope: TenantScope, after: readonly [startedAt: string, id: string] | undefined, limit: number): Promise<Hunt[]> {
   let q = db.selectFrom('hunts').selectAll()
-  const allowed = scoped(scope)
+  const allowed = visibleCustomerIds(scope)
   if (allowed) q = q.where('customer_id', 'in', allowed)
   if (after) q = q.where((eb) => eb.or([eb('started_at', '<', after[0]), eb.and([eb('started_at', '=', after[0]), eb('id', '<', after[1])])]))
   const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
@@ -112,7 +107,7 @@ export interface SightingQuery {
 
 export async function listSightings(db: Db, query: SightingQuery): Promise<StoredSighting[]> {
   let q = db.selectFrom('sightings as s').innerJoin('indicators as i', 'i.id', 's.indicator_id').selectAll('s').select('i.value as indicator')
-  const allowed = scoped(query.scope)
+  const allowed = visibleCustomerIds(query.scope)
   if (allowed) q = q.where('s.customer_id', 'in', allowed)
   if (query.huntId !== undefined) q = q.where('s.hunt_id', '=', query.huntId)
   if (query.customerId !== undefined) q = q.where('s.customer_id', '=', query.customerId)
@@ -140,7 +135,7 @@ export async function listSightings(db: Db, query: SightingQuery): Promise<Store
 
 /** Sightings per indicator and per customer, in the scope (and one hunt, when given). */
 export async function summarizeSightings(db: Db, scope: TenantScope, huntId: string | undefined): Promise<SightingSummary> {
-  const allowed = scoped(scope)
+  const allowed = visibleCustomerIds(scope)
   let byIndicator = db
     .selectFrom('sightings')
     .innerJoin('indicators', 'indicators.id', 'sightings.indicator_id')

@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely'
 import { dialectOf, type Db } from '../db/connect.js'
 import { fromJson, toIso, toIsoOrNull, toJson, toNumber } from '../db/mappers.js'
 import type { EndpointsTable, SoftwareCatalogTable } from '../db/schema.js'
-import type { TenantScope } from '../shared/actor.js'
+import { visibleCustomerIds, type TenantScope } from '../shared/actor.js'
 import type { CatalogEntry, Endpoint, EndpointKind, ImportReport, Installation, InstallSource, Platform } from './model.js'
 
 /**
@@ -109,7 +109,8 @@ export interface EndpointListQuery {
 
 export async function listEndpoints(db: Db, query: EndpointListQuery): Promise<Array<Endpoint & { identifierKey: string }>> {
   let q = db.selectFrom('endpoints').selectAll()
-  if (!query.scope.all) q = q.where('customer_id', 'in', query.scope.customerIds.length > 0 ? query.scope.customerIds : [''])
+  const allowed = visibleCustomerIds(query.scope)
+  if (allowed) q = q.where('customer_id', 'in', allowed)
   if (query.customerId) q = q.where('customer_id', '=', query.customerId)
   if (query.platform) q = q.where('platform', '=', query.platform)
   if (query.search) {
@@ -126,7 +127,8 @@ export async function listEndpoints(db: Db, query: EndpointListQuery): Promise<A
 
 export async function findEndpoint(db: Db, scope: TenantScope, id: string): Promise<Endpoint | undefined> {
   let q = db.selectFrom('endpoints').selectAll().where('id', '=', id)
-  if (!scope.all) q = q.where('customer_id', 'in', scope.customerIds.length > 0 ? scope.customerIds : [''])
+  const allowed = visibleCustomerIds(scope)
+  if (allowed) q = q.where('customer_id', 'in', allowed)
   const row = await q.executeTakeFirst()
   return row && toEndpoint(row)
 }
@@ -134,7 +136,8 @@ export async function findEndpoint(db: Db, scope: TenantScope, id: string): Prom
 /** Endpoints known by identifier (or hostname) within the scope: for `endpoints show <name>`. */
 export async function findEndpointsByIdentifier(db: Db, scope: TenantScope, identifierKey: string): Promise<Endpoint[]> {
   let q = db.selectFrom('endpoints').selectAll().where((eb) => eb.or([eb('identifier_key', '=', identifierKey), eb(sql`lower(hostname)`, '=', identifierKey)]))
-  if (!scope.all) q = q.where('customer_id', 'in', scope.customerIds.length > 0 ? scope.customerIds : [''])
+  const allowed = visibleCustomerIds(scope)
+  if (allowed) q = q.where('customer_id', 'in', allowed)
   return (await q.orderBy('id').limit(20).execute()).map(toEndpoint)
 }
 
@@ -152,7 +155,8 @@ export async function upsertAddresses(db: Db, rows: ReadonlyArray<{ endpointId: 
 
 export async function findEndpointsByAddress(db: Db, scope: TenantScope, address: string): Promise<Endpoint[]> {
   let q = db.selectFrom('endpoint_addresses as a').innerJoin('endpoints as e', 'e.id', 'a.endpoint_id').selectAll('e').where('a.address', '=', address)
-  if (!scope.all) q = q.where('e.customer_id', 'in', scope.customerIds.length > 0 ? scope.customerIds : [''])
+  const allowed = visibleCustomerIds(scope)
+  if (allowed) q = q.where('e.customer_id', 'in', allowed)
   return (await q.orderBy('a.last_seen', 'desc').limit(20).execute()).map(toEndpoint)
 }
 

@@ -33,6 +33,14 @@ export const systemActor: Actor = Object.freeze({
   scope: allTenants,
 })
 
+/**
+ * The customers a scope may see, as the list for an SQL `in` (a scope of no customers gives a list
+ * no id matches, never an empty one); null when it sees every customer.
+ */
+export function visibleCustomerIds(scope: TenantScope): string[] | null {
+  return scope.all ? null : scope.customerIds.length > 0 ? [...scope.customerIds] : ['']
+}
+
 export function canSeeCustomer(scope: TenantScope, customerId: string): boolean {
   return scope.all || scope.customerIds.includes(customerId)
 }
