@@ -95,17 +95,6 @@ async function reconcileIn(db: Db, scope: ReconcileScope, now: string): Promise<
         : sql`1 = 1`
   const evidence = toJson('importId' in scope ? { importId: scope.importId } : { reason: 'advisory changed' })
 
-  const opened = await sql<{ id: number | string }>`
-    insert into findings (endpoint_id, customer_id, advisory_id, catalog_id, status, detected_at, installed_since, reopened_count, updated_at)
-    select e.id, e.customer_id, m.advisory_id, m.catalog_id, 'open', ${nowAt}, min(i.first_seen), 0, ${nowAt}
-    from exposure_matches m
-    join installations i on i.catalog_id = m.catalog_id and i.removed_at is null
-    join endpoints e on e.seq = i.endpoint_seq
-    where ${byInstallation}
-    group by e.id, e.customer_id, m.advisory_id, m.catalog_id
-    on conflict (endpoint_id, advisory_id, catalog_id) do nothing
-    returning id`.execute(db)
-
   const seq = sql`(select fe.seq from endpoints fe where fe.id = findings.endpoint_id)`
   const present = sql`exists (select 1 from installations i where i.endpoint_seq = ${seq} and i.catalog_id = findings.catalog_id and i.removed_at is null)`
   const matched = sql`exists (select 1 from exposure_matches m where m.advisory_id = findings.advisory_id and m.catalog_id = findings.catalog_id)`
@@ -134,12 +123,24 @@ async function reconcileIn(db: Db, scope: ReconcileScope, now: string): Promise<
     where status = 'resolved' and ${byFinding} and ${present} and ${matched}
     returning id`.execute(db)
 
+  // New findings last: the checks above need not look at rows that are present and matched by construction.
+  // Counted, not returned: an advisory for a common package opens a finding on most endpoints.
+  const opened = await sql`
+    insert into findings (endpoint_id, customer_id, advisory_id, catalog_id, status, detected_at, installed_since, reopened_count, updated_at)
+    select e.id, e.customer_id, m.advisory_id, m.catalog_id, 'open', ${nowAt}, min(i.first_seen), 0, ${nowAt}
+    from exposure_matches m
+    join installations i on i.catalog_id = m.catalog_id and i.removed_at is null
+    join endpoints e on e.seq = i.endpoint_seq
+    where ${byInstallation}
+    group by e.id, e.customer_id, m.advisory_id, m.catalog_id
+    on conflict (endpoint_id, advisory_id, catalog_id) do nothing`.execute(db)
+
   const events = [
     ...resolved.rows.map((r) => ({ findingId: toNumber(r.id), event: 'resolved', detail: { resolution: r.resolution, observedAt: toIso(r.resolved_at), ...JSON.parse(evidence) } })),
     ...reopened.rows.map((r) => ({ findingId: toNumber(r.id), event: 'reopened', detail: 'importId' in scope ? { importId: scope.importId } : {} })),
   ]
   await insertEvents(db, events, now)
-  return { opened: opened.rows.length, resolved: resolved.rows.length, reopened: reopened.rows.length }
+  return { opened: Number(opened.numAffectedRows ?? 0), resolved: resolved.rows.length, reopened: reopened.rows.length }
 }
 
 export async function insertEvents(db: Db, events: ReadonlyArray<{ findingId: number; event: string; detail: Record<string, unknown> }>, now: string): Promise<void> {
