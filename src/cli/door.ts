@@ -29,6 +29,8 @@ export interface CliDoor {
   action(handler: CommandHandler): (...params: unknown[]) => Promise<void>
   /** Aligned columns with a header row, for human output. */
   table<T>(rows: readonly T[], columns: Array<[header: string, value: (row: T) => string | number | null | undefined]>): string
+  /** A page of rows as a table, with the `--cursor` to pass for the next page when there is one. */
+  pageTable<T>(page: { items: readonly T[]; nextCursor: string | null }, columns: Array<[header: string, value: (row: T) => string | number | null | undefined]>): string
   /** A `--limit` value as a page size (1 to the largest page), or an `invalid` error naming the flag. */
   pageSize(value: unknown): number
   /** `label: value` lines for one object, for human output. */

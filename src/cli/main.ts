@@ -18,7 +18,7 @@ import { allTenants, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
 import { maxPageSize } from '../shared/pagination.js'
 import type { CliDoor, CommandHandler } from './door.js'
-import { fields, progressLine, table } from './output.js'
+import { fields, pageTable, progressLine, table } from './output.js'
 
 /** Exit codes: 0 ok, 1 failure, 2 usage error (bad flags, bad input, bad configuration), 3 not found. */
 export const exitCodes = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const
@@ -87,6 +87,7 @@ function print(data: unknown, human: string | undefined, json: boolean): void {
 function createDoor(loadApp: LoadApp): CliDoor {
   return {
     table,
+    pageTable,
     fields,
     pageSize(value) {
       const size = Number(value)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { progressLine } from './output.js'
+import { pageTable, progressLine } from './output.js'
 
 function fakeStream(isTTY: boolean) {
   const writes: string[] = []
@@ -34,5 +34,14 @@ describe('progressLine', () => {
     progress('x')
     progress.end()
     assert.deepEqual(writes, [])
+  })
+})
+
+describe('pageTable', () => {
+  it('adds the cursor of the next page under the table, and nothing on the last page', () => {
+    const columns: Array<[string, (row: { n: number }) => number]> = [['n', (row) => row.n]]
+
+    assert.equal(pageTable({ items: [{ n: 1 }], nextCursor: 'abc' }, columns), 'N\n1\n\nmore: --cursor abc')
+    assert.equal(pageTable({ items: [{ n: 1 }], nextCursor: null }, columns), 'N\n1')
   })
 })

@@ -7,6 +7,12 @@ export function table<T>(rows: readonly T[], columns: Array<[header: string, val
   return [line(columns.map(([h]) => h.toUpperCase())), ...cells.map(line)].join('\n')
 }
 
+/** A page of rows as a table, then the `--cursor` that continues it, if any. */
+export function pageTable<T>(page: { items: readonly T[]; nextCursor: string | null }, columns: Array<[header: string, value: (row: T) => string | number | null | undefined]>): string {
+  const rows = table(page.items, columns)
+  return page.nextCursor ? `${rows}\n\nmore: --cursor ${page.nextCursor}` : rows
+}
+
 /** Key: value lines for one object. */
 export function fields(entries: Array<[label: string, value: string | number | null | undefined]>): string {
   const width = Math.max(...entries.map(([label]) => label.length))

@@ -24,16 +24,13 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [
-          door.table(page.items, [
-            ['id', (c) => c.id],
-            ['name', (c) => c.name],
-            ['kind', (c) => c.kind],
-            ['external ref', (c) => c.externalRef],
-            ['archived', (c) => c.archivedAt],
-          ]),
-          ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : []),
-        ].join('\n')
+        const human = door.pageTable(page, [
+          ['id', (c) => c.id],
+          ['name', (c) => c.name],
+          ['kind', (c) => c.kind],
+          ['external ref', (c) => c.externalRef],
+          ['archived', (c) => c.archivedAt],
+        ])
         return { data: page, human }
       }),
     )

@@ -40,7 +40,7 @@ export function registerExposureCommands(program: Command, door: CliDoor): void 
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [door.table(page.items, findingColumns), ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : [])].join('\n')
+        const human = door.pageTable(page, findingColumns)
         return { data: page, human }
       }),
     )

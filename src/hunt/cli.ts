@@ -108,17 +108,14 @@ export function registerHuntCommands(program: Command, door: CliDoor): void {
     .action(
       door.action(async ({ services, actor }, _args, options) => {
         const page = await services.hunt.listHunts(actor.scope, { limit: door.pageSize(options.limit), cursor: options.cursor as string | undefined })
-        const human = [
-          door.table(page.items, [
-            ['id', (h) => h.id],
-            ['kind', (h) => h.kind],
-            ['status', (h) => h.status],
-            ['started', (h) => h.startedAt],
-            ['sightings', (h) => h.report?.sightings ?? null],
-            ['inputs', (h) => h.inputs.join(', ').slice(0, 60)],
-          ]),
-          ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : []),
-        ].join('\n')
+        const human = door.pageTable(page, [
+          ['id', (h) => h.id],
+          ['kind', (h) => h.kind],
+          ['status', (h) => h.status],
+          ['started', (h) => h.startedAt],
+          ['sightings', (h) => h.report?.sightings ?? null],
+          ['inputs', (h) => h.inputs.join(', ').slice(0, 60)],
+        ])
         return { data: page, human }
       }),
     )
@@ -152,7 +149,7 @@ export function registerHuntCommands(program: Command, door: CliDoor): void {
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [door.table(page.items, sightingColumns), ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : [])].join('\n')
+        const human = door.pageTable(page, sightingColumns)
         return { data: page, human }
       }),
     )

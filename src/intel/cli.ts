@@ -58,16 +58,13 @@ export function registerIntelCommands(program: Command, door: CliDoor): void {
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [
-          door.table(page.items, [
-            ['id', (a) => a.externalId],
-            ['severity', (a) => a.severity],
-            ['published', (a) => a.publishedAt?.slice(0, 10)],
-            ['aliases', (a) => a.aliases.slice(0, 3).join(' ')],
-            ['title', (a) => (a.title.length > 80 ? `${a.title.slice(0, 77)}...` : a.title)],
-          ]),
-          ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : []),
-        ].join('\n')
+        const human = door.pageTable(page, [
+          ['id', (a) => a.externalId],
+          ['severity', (a) => a.severity],
+          ['published', (a) => a.publishedAt?.slice(0, 10)],
+          ['aliases', (a) => a.aliases.slice(0, 3).join(' ')],
+          ['title', (a) => (a.title.length > 80 ? `${a.title.slice(0, 77)}...` : a.title)],
+        ])
         return { data: page, human }
       }),
     )
@@ -100,15 +97,12 @@ export function registerIntelCommands(program: Command, door: CliDoor): void {
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [
-          door.table(page.items, [
-            ['kind', (i) => i.kind],
-            ['value', (i) => i.value],
-            ['confidence', (i) => i.confidence],
-            ['source', (i) => (i.source.length > 50 ? `${i.source.slice(0, 47)}...` : i.source)],
-          ]),
-          ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : []),
-        ].join('\n')
+        const human = door.pageTable(page, [
+          ['kind', (i) => i.kind],
+          ['value', (i) => i.value],
+          ['confidence', (i) => i.confidence],
+          ['source', (i) => (i.source.length > 50 ? `${i.source.slice(0, 47)}...` : i.source)],
+        ])
         return { data: page, human }
       }),
     )

@@ -59,17 +59,14 @@ export function registerInventoryCommands(program: Command, door: CliDoor): void
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [
-          door.table(page.items, [
-            ['id', (e) => e.id],
-            ['identifier', (e) => e.identifier],
-            ['hostname', (e) => e.hostname],
-            ['platform', (e) => e.platform],
-            ['os', (e) => [e.osName, e.osVersion].filter(Boolean).join(' ')],
-            ['last seen', (e) => e.lastSeen],
-          ]),
-          ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : []),
-        ].join('\n')
+        const human = door.pageTable(page, [
+          ['id', (e) => e.id],
+          ['identifier', (e) => e.identifier],
+          ['hostname', (e) => e.hostname],
+          ['platform', (e) => e.platform],
+          ['os', (e) => [e.osName, e.osVersion].filter(Boolean).join(' ')],
+          ['last seen', (e) => e.lastSeen],
+        ])
         return { data: page, human }
       }),
     )
@@ -99,7 +96,7 @@ export function registerInventoryCommands(program: Command, door: CliDoor): void
             ['last seen', endpoint.lastSeen],
           ]),
           '',
-          door.table(software.items, [
+          door.pageTable(software, [
             ['vendor', (i) => i.vendor],
             ['product', (i) => i.product],
             ['version', (i) => i.version],
@@ -108,7 +105,6 @@ export function registerInventoryCommands(program: Command, door: CliDoor): void
             ['last seen', (i) => i.lastSeen],
             ['removed', (i) => i.removedAt],
           ]),
-          ...(software.nextCursor ? [`\nmore: --cursor ${software.nextCursor}`] : []),
         ].join('\n')
         return { data: { ...endpoint, software }, human }
       }),
@@ -128,17 +124,14 @@ export function registerInventoryCommands(program: Command, door: CliDoor): void
           limit: door.pageSize(options.limit),
           cursor: options.cursor as string | undefined,
         })
-        const human = [
-          door.table(page.items, [
-            ['id', (e) => e.id],
-            ['vendor', (e) => e.vendor],
-            ['product', (e) => e.product],
-            ['version', (e) => e.version],
-            ['platform', (e) => e.platform],
-            ['ecosystem', (e) => e.ecosystem],
-          ]),
-          ...(page.nextCursor ? [`\nmore: --cursor ${page.nextCursor}`] : []),
-        ].join('\n')
+        const human = door.pageTable(page, [
+          ['id', (e) => e.id],
+          ['vendor', (e) => e.vendor],
+          ['product', (e) => e.product],
+          ['version', (e) => e.version],
+          ['platform', (e) => e.platform],
+          ['ecosystem', (e) => e.ecosystem],
+        ])
         return { data: page, human }
       }),
     )
