@@ -53,7 +53,9 @@ export function createAccess({ db, clock, audit, customers }: AccessDeps) {
     }
     const scope = await scopeFor(token.role, token.customerId)
     if (!scope) return undefined
-    await store.touchToken(db, token.id, now.toISOString(), new Date(now.getTime() - 60_000).toISOString())
+    // Last use is kept to the minute: most requests need no write at all.
+    const olderThan = new Date(now.getTime() - 60_000).toISOString()
+    if (token.lastUsedAt === null || token.lastUsedAt < olderThan) await store.touchToken(db, token.id, now.toISOString(), olderThan)
     return { kind: 'token', id: token.id, label: token.name, role: token.role, scope }
   }
 

@@ -44,13 +44,47 @@ class ImmediateSqliteDialect extends SqliteDialect {
   private readonly database: SqliteDatabase.Database
 
   constructor(database: SqliteDatabase.Database) {
-    super({ database })
-    this.database = database
+    const cached = withStatementCache(database)
+    super({ database: cached })
+    this.database = cached
   }
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver({ database: this.database })
   }
+}
+
+/** Distinct SQL texts whose compiled statements are kept. */
+const statementCacheSize = 500
+
+/**
+ * better-sqlite3 compiles a statement on every prepare, and Kysely prepares for every query: keep
+ * compiled statements by SQL text (least recently used dropped first). A statement still
+ * iterating rows is busy and is never handed out twice; a fresh one is prepared instead.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  const prepare = (source: string): SqliteDatabase.Statement => {
+    const found = cache.get(source)
+    if (found && !found.busy) {
+      cache.delete(source)
+      cache.set(source, found)
+      return found
+    }
+    const statement = database.prepare(source)
+    if (!found) {
+      cache.set(source, statement)
+      if (cache.size > statementCacheSize) cache.delete(cache.keys().next().value!)
+    }
+    return statement
+  }
+  return new Proxy(database, {
+    get(target, property) {
+      if (property === 'prepare') return prepare
+      const value = Reflect.get(target, property, target) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 function openSqlite(path: string): SqliteDatabase.Database {
