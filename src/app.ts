@@ -2,17 +2,20 @@ import { readFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
 import { sql } from 'kysely'
 import { createAccess } from './access/index.js'
+import { createAlerting, escalateJob, quietJob } from './alerting/index.js'
 import { createAudit } from './audit/index.js'
-import type { Config } from './config.js'
+import { defaultAlertRate, defaultMailConfig, type Config } from './config.js'
 import { createCustomers } from './customers/index.js'
 import { createExposure, type Exposure } from './exposure/index.js'
 import { createHunt, logHuntJob, type QueuedLogHunt } from './hunt/index.js'
+import { createIncidents } from './incidents/index.js'
 import { createIntel } from './intel/index.js'
 import { createInventory } from './inventory/index.js'
 import { connectDatabase } from './db/connect.js'
 import { migrateToLatest, type MigrationReport } from './db/migrate.js'
 import { buildServer } from './http/server.js'
 import { createJobs, type JobHandler, type Worker } from './jobs/index.js'
+import { createNotifications, deliveryJobType } from './notifications/index.js'
 import { systemActor } from './shared/actor.js'
 import { systemClock, type Clock } from './shared/clock.js'
 
@@ -56,8 +59,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
   inventory.followImports(exposureService.followImport)
   const jobs = createJobs({ db, clock, audit, logger: logger.child({ module: 'jobs' }) })
   const hunt = createHunt({ db, clock, audit, customers, intel, inventory, jobs, dataDir: config.dataDir })
+  const incidents = createIncidents({ db, clock, audit, access, customers, intel })
+  const mail = config.mail ?? defaultMailConfig
+  const notifications = createNotifications({ db, clock, audit, jobs, mail: { url: mail.smtpUrl, from: mail.from } })
+  const alerting = createAlerting({ db, clock, audit, jobs, access, incidents, notifications, rateLimit: config.alertRate ?? defaultAlertRate })
   // The advisories Cordon ships with, once the schema is current; unchanged ones are skipped.
   if (options.migrate !== false) await intel.loadBundled(systemActor)
+  // The playbooks Cordon ships with, likewise.
+  if (options.migrate !== false) await incidents.loadBundledPlaybooks(systemActor)
 
   /** The job types this build knows how to run. Modules add theirs here as they gain background work. */
   const jobHandlers: Record<string, JobHandler> = {
@@ -67,6 +76,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     [logHuntJob]: async (job) => {
       await hunt.runQueued(job.payload as QueuedLogHunt)
     },
+    [deliveryJobType]: notifications.deliver,
+    [escalateJob]: alerting.escalate,
+    [quietJob]: alerting.resolveQuiet,
   }
 
   return {
@@ -82,7 +94,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     exposure: exposureService,
     intel,
     hunt,
+    incidents,
     jobs,
+    notifications,
+    alerting,
     jobHandlers,
     checkDatabase: async () => {
       await sql`select 1`.execute(db)
@@ -113,7 +128,10 @@ export async function createApp(config: Config, options: ServiceOptions = {}): P
     exposure: services.exposure,
     intel: services.intel,
     hunt: services.hunt,
+    incidents: services.incidents,
     jobs: services.jobs,
+    notifications: services.notifications,
+    alerting: services.alerting,
   })
   let worker: Worker | undefined
   let closing: Promise<void> | undefined

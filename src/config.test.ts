@@ -42,6 +42,21 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({}, { CORDON_PORT: 'abc' }), /--port \(overrides CORDON_PORT\)/)
   })
 
+  it('has no SMTP server and sends as Cordon <cordon@localhost> by default', () => {
+    assert.deepEqual(loadConfig({}).mail, { smtpUrl: null, from: 'Cordon <cordon@localhost>' })
+  })
+
+  it('reads the SMTP server and sender, and refuses a URL that is not smtp:// or smtps://', () => {
+    const config = loadConfig({ CORDON_SMTP_URL: 'smtps://relay:secret@mail.provider.example:465', CORDON_MAIL_FROM: 'SOC <soc@provider.example>' })
+
+    assert.deepEqual(config.mail, { smtpUrl: 'smtps://relay:secret@mail.provider.example:465', from: 'SOC <soc@provider.example>' })
+    assert.throws(() => loadConfig({ CORDON_SMTP_URL: 'http://mail.example', CORDON_MAIL_FROM: 'nobody' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError)
+      assert.deepEqual(error.problems.map((p) => p.field).sort(), ['CORDON_MAIL_FROM', 'CORDON_SMTP_URL'])
+      return true
+    })
+  })
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ CORDON_PORT: '', CORDON_DATABASE_URL: '' }).database.kind, 'sqlite')
   })

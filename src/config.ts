@@ -31,6 +31,14 @@ const variables = {
   CORDON_WORKER_CONCURRENCY: { flag: '--concurrency', schema: Type.Integer({ minimum: 1, maximum: 64 }), expect: 'an integer from 1 to 64' },
   /** Size of the PostgreSQL connection pool of one process. */
   CORDON_DATABASE_POOL_SIZE: { flag: '--pool-size', schema: Type.Integer({ minimum: 1, maximum: 200 }), expect: 'an integer from 1 to 200' },
+  /** The mail server notifications are sent through (smtps:// for TLS from the start); unset means email cannot be sent. */
+  CORDON_SMTP_URL: { flag: '--smtp-url', schema: Type.String({ pattern: '^smtps?://[^\\s]+$' }), expect: 'an smtp:// or smtps:// URL' },
+  /** The sender of notification emails: an address, optionally with a display name. */
+  CORDON_MAIL_FROM: { flag: '--mail-from', schema: Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\r\\n]*@[^\\r\\n]*$' }), expect: 'an email address, optionally as Name <address>' },
+  /** Alerts accepted per second from one source, steadily; beyond it intake answers 429 and stores nothing. */
+  CORDON_ALERT_RATE: { flag: '--alert-rate', schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }), expect: 'an integer from 1 to 1000000' },
+  /** Alerts one source may send at once above its steady rate. */
+  CORDON_ALERT_BURST: { flag: '--alert-burst', schema: Type.Integer({ minimum: 1, maximum: 10_000_000 }), expect: 'an integer from 1 to 10000000' },
 } as const
 
 type VariableName = keyof typeof variables
@@ -42,6 +50,9 @@ const defaults = {
   CORDON_LOG_LEVEL: 'info',
   CORDON_WORKER_CONCURRENCY: 4,
   CORDON_DATABASE_POOL_SIZE: 10,
+  CORDON_MAIL_FROM: 'Cordon <cordon@localhost>',
+  CORDON_ALERT_RATE: 500,
+  CORDON_ALERT_BURST: 1000,
 } as const
 
 const EnvironmentSchema = Type.Object(
@@ -61,7 +72,21 @@ export interface Config {
   http: { host: string; port: number }
   logLevel: LogLevel
   worker: { concurrency: number }
+  /** Outgoing email. Configs built in code (tests) may leave it out: then no SMTP server, and defaultMailConfig's sender. */
+  mail?: MailConfig
+  /** Alert intake per source. Configs built in code (tests) may leave it out: then defaultAlertRate. */
+  alertRate?: { perSecond: number; burst: number }
 }
+
+export const defaultAlertRate = Object.freeze({ perSecond: defaults.CORDON_ALERT_RATE, burst: defaults.CORDON_ALERT_BURST })
+
+export interface MailConfig {
+  /** null: not configured, and email notifications fail with an error naming CORDON_SMTP_URL. */
+  smtpUrl: string | null
+  from: string
+}
+
+export const defaultMailConfig: MailConfig = Object.freeze({ smtpUrl: null, from: defaults.CORDON_MAIL_FROM })
 
 export class ConfigError extends AppError {
   constructor(problems: FieldProblem[]) {
@@ -108,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     http: { host: value.CORDON_HOST, port: value.CORDON_PORT },
     logLevel: value.CORDON_LOG_LEVEL as LogLevel,
     worker: { concurrency: value.CORDON_WORKER_CONCURRENCY },
+    mail: { smtpUrl: value.CORDON_SMTP_URL ?? null, from: value.CORDON_MAIL_FROM },
+    alertRate: { perSecond: value.CORDON_ALERT_RATE, burst: value.CORDON_ALERT_BURST },
   })
 }
 

@@ -23,7 +23,7 @@ export async function testDatabaseConfig(dialect: Dialect): Promise<{ database: 
 }
 
 export function testConfig(database: DatabaseConfig): Config {
-  return { dataDir: '/nonexistent', database, http: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', worker: { concurrency: 1 } }
+  return { dataDir: '/nonexistent', database, http: { host: '127.0.0.1', port: 0 }, logLevel: 'silent', worker: { concurrency: 1 }, alertRate: { perSecond: 100, burst: 500 } }
 }
 
 export async function createTestApp(dialect: Dialect, options: { clock?: Clock } = {}): Promise<TestApp> {

@@ -6,14 +6,17 @@ import type { App, Services } from '../app.js'
 /** The composition root, loaded only by commands that need it (main.ts passes it in). */
 export type LoadApp = () => Promise<typeof import('../app.js')>
 import { registerAccessCommands } from '../access/cli.js'
+import { registerAlertingCommands } from '../alerting/cli.js'
 import { registerAuditCommands } from '../audit/cli.js'
 import type { ConfigOverrides } from '../config.js'
 import { registerCustomerCommands } from '../customers/cli.js'
 import { registerExposureCommands } from '../exposure/cli.js'
 import { registerHuntCommands } from '../hunt/cli.js'
+import { registerIncidentCommands } from '../incidents/cli.js'
 import { registerIntelCommands } from '../intel/cli.js'
 import { registerInventoryCommands } from '../inventory/cli.js'
 import { registerJobCommands } from '../jobs/cli.js'
+import { registerNotificationCommands } from '../notifications/cli.js'
 import { allTenants, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
 import { maxPageSize } from '../shared/pagination.js'
@@ -226,9 +229,12 @@ export function buildProgram(loadApp: LoadApp): Command {
   registerExposureCommands(program, door)
   registerIntelCommands(program, door)
   registerHuntCommands(program, door)
+  registerIncidentCommands(program, door)
+  registerAlertingCommands(program, door)
   registerAccessCommands(program, door)
   registerAuditCommands(program, door)
   registerJobCommands(program, door)
+  registerNotificationCommands(program, door)
   return program
 }
 

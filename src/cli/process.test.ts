@@ -121,8 +121,8 @@ describe('the cordon command', () => {
     const broken = cordon(['audit', 'verify'], env)
 
     assert.equal(intact.code, 0, intact.stderr)
-    // The bundled advisories' first load, then the two customers.
-    assert.equal(JSON.parse(intact.stdout).records, 3)
+    // The bundled advisories' and playbooks' first loads, then the two customers.
+    assert.equal(JSON.parse(intact.stdout).records, 4)
     assert.equal(broken.code, 1)
     assert.match(broken.stderr, /broken at seq 1 .*hash_mismatch/)
   })

@@ -322,6 +322,214 @@ export interface CustomerNetworksTable {
   created_at: Timestamp
 }
 
+export interface NotificationChannelsTable {
+  id: string
+  name: string
+  name_key: string
+  kind: string
+  preset: string | null
+  address: string | null
+  url: string | null
+  secret: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  disabled_at: NullableTimestamp
+}
+
+export interface NotificationsTable {
+  id: string
+  idempotency_key: string
+  kind: string
+  channel_id: string | null
+  channel_name: string | null
+  recipient: string
+  recipient_name: string | null
+  subject: string
+  text: string
+  html: string | null
+  event: ColumnType<unknown, string | null, string | null>
+  status: string
+  attempts: ColumnType<number, number | undefined, number>
+  last_error: string | null
+  customer_id: string | null
+  incident_id: string | null
+  alert_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  delivered_at: NullableTimestamp
+}
+
+export interface NotificationAttemptsTable {
+  notification_id: string
+  attempt: number
+  started_at: Timestamp
+  finished_at: Timestamp
+  outcome: string
+  detail: string | null
+  error: string | null
+}
+
+export interface AlertIntegrationsTable {
+  id: string
+  name: string
+  kind: string
+  source: string
+  customer_id: string | null
+  secret_hash: string
+  created_at: Timestamp
+  disabled_at: NullableTimestamp
+}
+
+export interface EscalationPoliciesTable {
+  id: string
+  name: string
+  steps: Json
+  repeats: number
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface OncallSchedulesTable {
+  id: string
+  name: string
+  definition: Json
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface OncallOverridesTable {
+  id: string
+  schedule_id: string
+  user_id: string
+  starts_at: Timestamp
+  ends_at: Timestamp
+  created_at: Timestamp
+}
+
+export interface AlertRoutesTable {
+  id: string
+  name: string
+  position: number
+  conditions: Json
+  policy_id: string | null
+  incident: Json
+  group_by: Json
+  group_window_seconds: number
+  auto_resolve_minutes: number | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface AlertsTable {
+  id: string
+  dedup_key: string
+  status: string
+  source: string
+  summary: string
+  severity: string
+  customer_id: string | null
+  labels: Json
+  details: Json
+  count: number
+  first_seen_at: Timestamp
+  last_seen_at: Timestamp
+  acknowledged_at: NullableTimestamp
+  acknowledged_by: string | null
+  resolved_at: NullableTimestamp
+  resolved_by: string | null
+  resolution: string | null
+  route_id: string | null
+  policy_id: string | null
+  group_key: string | null
+  group_leader_id: string | null
+  incident_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface AlertPagesTable {
+  id: string
+  alert_id: string
+  round: number
+  step: number
+  target: Json
+  user_id: string | null
+  notification_id: string | null
+  outcome: string
+  created_at: Timestamp
+}
+
+export interface AlertIntakeKeysTable {
+  key: string
+  alert_id: string
+  response: Json
+  created_at: Timestamp
+}
+
+export interface PlaybooksTable {
+  id: string
+  slug: string
+  name: string
+  description: string
+  tasks: Json
+  source: string
+  content_hash: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface IncidentsTable {
+  id: string
+  title: string
+  summary: string
+  severity: string
+  status: string
+  commander_id: string | null
+  communications_lead_id: string | null
+  operations_lead_id: string | null
+  opened_at: Timestamp
+  opened_by: string
+  acknowledged_at: NullableTimestamp
+  contained_at: NullableTimestamp
+  resolved_at: NullableTimestamp
+  closed_at: NullableTimestamp
+  updated_at: Timestamp
+}
+
+export interface IncidentLinksTable {
+  incident_id: string
+  kind: string
+  target_id: string
+  created_at: Timestamp
+  created_by: string
+}
+
+export interface IncidentTimelineTable {
+  id: ColumnType<number | string, number | undefined, never>
+  incident_id: string
+  at: Timestamp
+  kind: string
+  text: string
+  actor_label: string
+  data: ColumnType<unknown, string | null, string | null>
+}
+
+export interface IncidentTasksTable {
+  id: string
+  incident_id: string
+  position: number
+  title: string
+  description: string
+  role: string | null
+  assignee_id: string | null
+  due_at: NullableTimestamp
+  status: string
+  playbook_id: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  completed_at: NullableTimestamp
+}
+
 export interface Database {
   customers: CustomersTable
   customer_contacts: CustomerContactsTable
@@ -348,4 +556,20 @@ export interface Database {
   hunts: HuntsTable
   sightings: SightingsTable
   customer_networks: CustomerNetworksTable
+  notification_channels: NotificationChannelsTable
+  notifications: NotificationsTable
+  notification_attempts: NotificationAttemptsTable
+  alert_integrations: AlertIntegrationsTable
+  escalation_policies: EscalationPoliciesTable
+  oncall_schedules: OncallSchedulesTable
+  oncall_overrides: OncallOverridesTable
+  alert_routes: AlertRoutesTable
+  alerts: AlertsTable
+  alert_pages: AlertPagesTable
+  alert_intake_keys: AlertIntakeKeysTable
+  playbooks: PlaybooksTable
+  incidents: IncidentsTable
+  incident_links: IncidentLinksTable
+  incident_timeline: IncidentTimelineTable
+  incident_tasks: IncidentTasksTable
 }

@@ -59,6 +59,26 @@ for (const dialect of testDialects) {
         (await t.services.hunt.huntLogs(systemActor, { customer, inputs: [{ name: 'dns.log', bytes: (async function* () { yield Buffer.from('Mar 29 10:00:01 dnsmasq[1]: query[A] akamaicontainer.com from 10.0.0.9\n') })() }] })).id
       Object.assign(theirs, { huntId: await huntFor(other.id) })
       Object.assign(ours, { huntId: await huntFor(mine.id) })
+      // Incidents and playbooks are staff data: customer tokens are refused on every such route, so one of each serves.
+      const incident = await t.services.incidents.open(systemActor, { title: 'Fixture incident', severity: 'SEV3', customerIds: [other.id] })
+      const task = await t.services.incidents.addTask(systemActor, incident.id, { title: 'Fixture task' })
+      const playbook = await t.services.incidents.getPlaybook(systemActor, 'vendor-supply-chain-compromise')
+      Object.assign(theirs, { incidentId: incident.id, taskId: task.id, playbookId: playbook.id })
+      // Notification channels and messages are staff data too: customer tokens are refused on every such route.
+      const channel = await t.services.notifications.createChannel(systemActor, { name: 'Fixture channel', kind: 'email', address: 'soc@b.example' })
+      const notification = await t.services.database.db.transaction().execute((trx) =>
+        t.services.notifications.enqueue(trx, { idempotencyKey: 'fixture:notification', to: { channelId: channel.id }, subject: 'Fixture', text: 'Fixture', links: { customerId: other.id } }),
+      )
+      Object.assign(theirs, { channelId: channel.id, notificationId: notification.id })
+      // Alerting is staff data: customer tokens are refused on every such route, so one of each serves.
+      const onCallUser = await t.services.access.createUser(systemActor, { email: 'oncall@provider.example', name: 'On Call', role: 'responder' })
+      const alert = await t.services.alerting.send({ summary: 'Fixture alert', severity: 'warning', source: 'fixture', customerId: other.id })
+      const schedule = await t.services.alerting.saveSchedule(systemActor, { name: 'Fixture schedule', definition: { timezone: 'UTC', layers: [{ name: 'all', start: '2026-01-01T09:00', rotation: { kind: 'weekly' }, users: [onCallUser.id] }] } })
+      const override = await t.services.alerting.addOverride(systemActor, schedule.id, { userId: onCallUser.id, start: '2026-01-02T00:00:00Z', end: '2026-01-03T00:00:00Z' })
+      const policy = await t.services.alerting.savePolicy(systemActor, { name: 'Fixture policy', steps: [{ targets: [{ kind: 'schedule', id: schedule.id }], waitMinutes: 5 }] })
+      const alertRoute = await t.services.alerting.saveRoute(systemActor, { name: 'Fixture rule', conditions: { customerIds: [other.id] }, policyId: policy.id })
+      const integration = await t.services.alerting.createIntegration(systemActor, { name: 'Fixture integration', kind: 'alertmanager', customerId: other.id })
+      Object.assign(theirs, { alertId: alert.alertId!, scheduleId: schedule.id, overrideId: override.id, policyId: policy.id, routeId: alertRoute.id, integrationId: integration.integration.id })
       viewer = await t.tokenFor('viewer')
       customerToken = await t.tokenFor('customer', mine.id)
     })
@@ -82,7 +102,8 @@ for (const dialect of testDialects) {
     })
 
     it('answers 403 to a viewer on every write', async () => {
-      const writes = routes.filter((r) => writeMethods.has(r.method))
+      // Public writes (alert intake from other tools) take an integration key, not a token with a role.
+      const writes = routes.filter((r) => writeMethods.has(r.method) && r.access !== 'public')
       assert.ok(writes.length >= 8)
       for (const route of writes) {
         const response = await t.inject({ method: route.method as 'POST', url: fill(route.url, theirs), headers: { authorization: `Bearer ${viewer}` }, payload: {} })

@@ -2,13 +2,16 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { accessRoutes, type Access } from '../access/index.js'
+import { alertingRoutes, type Alerting } from '../alerting/index.js'
 import { auditRoutes, type Audit } from '../audit/index.js'
 import { customerRoutes, type Customers } from '../customers/index.js'
 import { exposureRoutes, type Exposure } from '../exposure/index.js'
 import { huntRoutes, type HuntService } from '../hunt/index.js'
+import { incidentRoutes, type Incidents } from '../incidents/index.js'
 import { intelRoutes, type Intel } from '../intel/index.js'
 import { inventoryRoutes, type Inventory } from '../inventory/index.js'
 import { jobRoutes, type Jobs } from '../jobs/index.js'
+import { notificationRoutes, type Notifications } from '../notifications/index.js'
 import { AppError } from '../shared/errors.js'
 import { installAccessControl, type RegisteredRoute } from './access.js'
 import { problem, sendProblem, toProblem } from './errors.js'
@@ -26,7 +29,10 @@ export interface ServerDeps {
   exposure: Exposure
   intel: Intel
   hunt: HuntService
+  incidents: Incidents
   jobs: Jobs
+  notifications: Notifications
+  alerting: Alerting
 }
 
 export interface Server {
@@ -61,6 +67,7 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
     const value = toProblem(error, request)
     if (value.status >= 500) request.log.error({ err: error }, 'request failed')
     else if (!(error instanceof AppError)) request.log.info({ err: error }, 'request rejected')
+    if (error instanceof AppError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
     return sendProblem(reply, value)
   })
   app.setNotFoundHandler((request, reply) => sendProblem(reply, { ...problem('not_found', 404, `no route ${request.method} ${request.url.split('?')[0]}`), instance: request.url }))
@@ -84,9 +91,12 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   await app.register(exposureRoutes, { prefix: apiPrefix, exposure: deps.exposure })
   await app.register(intelRoutes, { prefix: apiPrefix, intel: deps.intel })
   await app.register(huntRoutes, { prefix: apiPrefix, hunt: deps.hunt })
+  await app.register(incidentRoutes, { prefix: apiPrefix, incidents: deps.incidents })
   await app.register(accessRoutes, { prefix: apiPrefix, access: deps.access })
   await app.register(auditRoutes, { prefix: apiPrefix, audit: deps.audit })
   await app.register(jobRoutes, { prefix: apiPrefix, jobs: deps.jobs })
+  await app.register(notificationRoutes, { prefix: apiPrefix, notifications: deps.notifications })
+  await app.register(alertingRoutes, { prefix: apiPrefix, alerting: deps.alerting })
 
   await app.ready()
   return { app, routes }

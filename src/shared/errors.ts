@@ -20,15 +20,18 @@ export interface FieldProblem {
 /** A request that can't be honoured. Anything else thrown is a bug. */
 export class AppError extends Error {
   readonly problems: FieldProblem[]
+  /** For rate_limited and unavailable: when trying again may succeed. */
+  readonly retryAfterSeconds: number | undefined
 
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    options?: { cause?: unknown; problems?: FieldProblem[] },
+    options?: { cause?: unknown; problems?: FieldProblem[]; retryAfterSeconds?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
     this.problems = options?.problems ?? []
+    this.retryAfterSeconds = options?.retryAfterSeconds
   }
 }
 

@@ -6,6 +6,9 @@ import * as m0004 from './0004_intel.js'
 import * as m0005 from './0005_exposure.js'
 import * as m0006 from './0006_endpoint_addresses.js'
 import * as m0007 from './0007_hunt.js'
+import * as m0008 from './0008_notifications.js'
+import * as m0009 from './0009_incidents.js'
+import * as m0010 from './0010_alerting.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -19,4 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0005_exposure': m0005,
   '0006_endpoint_addresses': m0006,
   '0007_hunt': m0007,
+  '0008_notifications': m0008,
+  '0009_incidents': m0009,
+  '0010_alerting': m0010,
 }
