@@ -8,7 +8,8 @@ import { newId } from '../shared/ids.js'
 import { escalationKey, escalateJob, quietKey, quietJob } from './intake.js'
 import { nextEscalation, type Alert, type EscalationTarget } from './model.js'
 import { whoIsOnCall } from './oncall.js'
-import * as store from './store.js'
+import * as store from './store/alerts.js'
+import * as settings from './store/configuration.js'
 
 /**
  * Escalation and quiet periods run as durable jobs. A step's pages, its timeline entries and the
@@ -51,12 +52,12 @@ export function createEscalation({ db, clock, jobs, access, incidents, notificat
       let userId: string | null = target.kind === 'user' ? target.id : null
       let label = `user ${target.id}`
       if (target.kind === 'schedule') {
-        const schedule = await store.findSchedule(db, target.id)
+        const schedule = await settings.findSchedule(db, target.id)
         if (!schedule) {
           out.push({ target, userId: null, recipient: null, outcome: 'not_found', label: `schedule ${target.id}` })
           continue
         }
-        const overrides = await store.listOverrides(db, schedule.id, at.toISOString())
+        const overrides = await settings.listOverrides(db, schedule.id, at.toISOString())
         const shift = whoIsOnCall(schedule.definition, overrides, at)
         label = `on call for ${schedule.name}`
         if (!shift) {
@@ -77,7 +78,7 @@ export function createEscalation({ db, clock, jobs, access, incidents, notificat
     const { alertId, round, step } = job.payload as EscalatePayload
     const alert = await store.findAlert(db, alertId)
     if (!alert || alert.status !== 'triggered' || !alert.policyId) return
-    const policy = await store.findPolicy(db, alert.policyId)
+    const policy = await settings.findPolicy(db, alert.policyId)
     const definition = policy?.steps[step]
     if (!policy || !definition) return
     const now = clock.now()
@@ -120,7 +121,7 @@ export function createEscalation({ db, clock, jobs, access, incidents, notificat
     const { alertId } = job.payload as { alertId: string }
     const alert = await store.findAlert(db, alertId)
     if (!alert || alert.status === 'resolved' || !alert.routeId) return
-    const route = await store.findRoute(db, alert.routeId)
+    const route = await settings.findRoute(db, alert.routeId)
     if (!route?.autoResolveMinutes) return
     const quietMs = route.autoResolveMinutes * 60_000
     const now = clock.now()

@@ -7,7 +7,8 @@ import type { Clock } from '../shared/clock.js'
 import { AppError } from '../shared/errors.js'
 import { newId } from '../shared/ids.js'
 import { groupKeyOf, pickRoute, type Alert, type AlertEvent, type AlertRoute, type AlertSeverity, type IntakeResult } from './model.js'
-import * as store from './store.js'
+import * as store from './store/alerts.js'
+import * as settings from './store/configuration.js'
 
 /**
  * Alert intake. Events from every door queue here and are written in batches: one transaction
@@ -91,7 +92,7 @@ export function createIntake({ db, clock, jobs, incidents }: IntakeDeps): Intake
     if (valid.length === 0) return
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const results = await db.transaction().execute(async (trx) => processBatch(trx, valid, await store.listRoutes(trx)))
+        const results = await db.transaction().execute(async (trx) => processBatch(trx, valid, await settings.listRoutes(trx)))
         valid.forEach((item, index) => item.resolve(results[index]!))
         return
       } catch (error) {

@@ -163,6 +163,23 @@ for (const dialect of testDialects) {
       assert.equal((await test.services.alerting.getAlert(sent.alertId!)).pages.length, 1)
     })
 
+    it('pages a step that came due while no worker ran once a worker starts again, and only once', async () => {
+      const policy = await test.services.alerting.savePolicy(systemActor, { name: 'restart', steps: [{ targets: [{ kind: 'user', id: ann }], waitMinutes: 5 }, { targets: [{ kind: 'user', id: bob }], waitMinutes: 5 }] })
+      await test.services.alerting.saveRoute(systemActor, { name: 'restart', position: 0, conditions: { sources: ['restart-src'] }, policyId: policy.id })
+      const sent = await test.services.alerting.send(anAlert({ source: 'restart-src' }))
+      await waitFor(async () => (await test.services.alerting.getAlert(sent.alertId!)).pages.length === 1, 'the first page')
+
+      await worker.stop()
+      clock.advance(30 * minute)
+      worker = test.services.jobs.createWorker({ handlers: test.services.jobHandlers, pollIntervalMs: 5, concurrency: 4 })
+      worker.start()
+
+      await waitFor(async () => (await test.services.alerting.getAlert(sent.alertId!)).pages.length === 2, 'the overdue second page')
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      const pages = (await test.services.alerting.getAlert(sent.alertId!)).pages
+      assert.deepEqual(pages.map((p) => [p.step, p.userId]), [[0, ann], [1, bob]])
+    })
+
     it('groups alerts with the same group labels within the window: only the first pages, later ones point at it', async () => {
       const policy = await test.services.alerting.savePolicy(systemActor, { name: 'grouping', steps: [{ targets: [{ kind: 'user', id: ann }], waitMinutes: 30 }] })
       await test.services.alerting.saveRoute(systemActor, { name: 'grouping', position: 0, conditions: { sources: ['storm'] }, policyId: policy.id, groupBy: ['cluster'], groupWindowSeconds: 600 })
