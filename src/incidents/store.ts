@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely'
 import { dialectOf, type Db } from '../db/connect.js'
+import type { IncidentTasksTable, IncidentsTable, PlaybooksTable } from '../db/schema.js'
 import { fromJson, toIso, toIsoOrNull, toJson, toNumber } from '../db/mappers.js'
 import { visibleCustomerIds, type TenantScope } from '../shared/actor.js'
 import type { Incident, IncidentLink, IncidentRole, IncidentTask, LinkKind, Playbook, Severity, Status, TaskStatus, TaskTemplate, TimelineEntry } from './model.js'
@@ -7,23 +9,7 @@ import type { Incident, IncidentLink, IncidentRole, IncidentTask, LinkKind, Play
 
 // ---- incidents ----
 
-type IncidentRow = {
-  id: string
-  title: string
-  summary: string
-  severity: string
-  status: string
-  commander_id: string | null
-  communications_lead_id: string | null
-  operations_lead_id: string | null
-  opened_at: Date | string
-  opened_by: string
-  acknowledged_at: Date | string | null
-  contained_at: Date | string | null
-  resolved_at: Date | string | null
-  closed_at: Date | string | null
-  updated_at: Date | string
-}
+type IncidentRow = Selectable<IncidentsTable>
 
 function toIncident(row: IncidentRow): Incident {
   return {
@@ -203,21 +189,7 @@ export async function listTimeline(db: Db, incidentId: string, after: readonly [
 
 // ---- tasks ----
 
-type TaskRow = {
-  id: string
-  incident_id: string
-  position: number
-  title: string
-  description: string
-  role: string | null
-  assignee_id: string | null
-  due_at: Date | string | null
-  status: string
-  playbook_id: string | null
-  created_at: Date | string
-  updated_at: Date | string
-  completed_at: Date | string | null
-}
+type TaskRow = Selectable<IncidentTasksTable>
 
 function toTask(row: TaskRow): IncidentTask {
   return {
@@ -304,7 +276,7 @@ export interface PlaybookRow extends Playbook {
   contentHash: string
 }
 
-type PlaybookDbRow = { id: string; slug: string; name: string; description: string; tasks: unknown; source: string; content_hash: string; created_at: Date | string; updated_at: Date | string }
+type PlaybookDbRow = Selectable<PlaybooksTable>
 
 function toPlaybook(row: PlaybookDbRow): PlaybookRow {
   return {

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely'
 import type { Db } from '../../db/connect.js'
+import type { AlertIntegrationsTable, AlertRoutesTable, EscalationPoliciesTable, OncallSchedulesTable } from '../../db/schema.js'
 import { fromJson, toIso, toIsoOrNull, toJson } from '../../db/mappers.js'
 import type { AlertRoute, EscalationPolicy, EscalationTarget, Integration, IntegrationKind, RouteConditions, RouteIncident } from '../model.js'
 import type { Override, ScheduleDefinition } from '../oncall.js'
@@ -23,7 +25,7 @@ export async function insertIntegration(db: Db, integration: Integration, secret
     .execute()
 }
 
-type IntegrationRow = { id: string; name: string; kind: string; source: string; customer_id: string | null; created_at: Date | string; disabled_at: Date | string | null }
+type IntegrationRow = Omit<Selectable<AlertIntegrationsTable>, 'secret_hash'>
 
 function toIntegration(row: IntegrationRow): Integration {
   return {
@@ -54,19 +56,7 @@ export async function disableIntegration(db: Db, id: string, at: string): Promis
 
 // ---- routing rules ----
 
-type RouteRow = {
-  id: string
-  name: string
-  position: number
-  conditions: unknown
-  policy_id: string | null
-  incident: unknown
-  group_by: unknown
-  group_window_seconds: number
-  auto_resolve_minutes: number | null
-  created_at: Date | string
-  updated_at: Date | string
-}
+type RouteRow = Selectable<AlertRoutesTable>
 
 function toRoute(row: RouteRow): AlertRoute {
   return {
@@ -132,7 +122,7 @@ export async function routesUsingPolicy(db: Db, policyId: string): Promise<strin
 
 // ---- escalation policies ----
 
-type PolicyRow = { id: string; name: string; steps: unknown; repeats: number; created_at: Date | string; updated_at: Date | string }
+type PolicyRow = Selectable<EscalationPoliciesTable>
 
 function toPolicy(row: PolicyRow): EscalationPolicy {
   return {
@@ -191,7 +181,7 @@ export interface StoredSchedule {
   updatedAt: string
 }
 
-type ScheduleRow = { id: string; name: string; definition: unknown; created_at: Date | string; updated_at: Date | string }
+type ScheduleRow = Selectable<OncallSchedulesTable>
 
 function toSchedule(row: ScheduleRow): StoredSchedule {
   return { id: row.id, name: row.name, definition: fromJson<ScheduleDefinition>(row.definition), createdAt: toIso(row.created_at), updatedAt: toIso(row.updated_at) }
