@@ -5,6 +5,7 @@ import { createAccess } from './access/index.js'
 import { createAlerting, escalateJob, quietJob } from './alerting/index.js'
 import { createAudit } from './audit/index.js'
 import { defaultAlertRate, defaultMailConfig, type Config } from './config.js'
+import { createComms, reminderJob, remediationProgressFrom, type Comms } from './comms/index.js'
 import { createCustomers } from './customers/index.js'
 import { createExposure, type Exposure } from './exposure/index.js'
 import { createHunt, logHuntJob, type QueuedLogHunt } from './hunt/index.js'
@@ -16,6 +17,7 @@ import { migrateToLatest, type MigrationReport } from './db/migrate.js'
 import { buildServer } from './http/server.js'
 import { createJobs, type JobHandler, type Worker } from './jobs/index.js'
 import { createNotifications, deliveryJobType } from './notifications/index.js'
+import { createRemediation, overdueRemindersJob, raiseAlertJob } from './remediation/index.js'
 import { systemActor } from './shared/actor.js'
 import { systemClock, type Clock } from './shared/clock.js'
 
@@ -63,10 +65,45 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const mail = config.mail ?? defaultMailConfig
   const notifications = createNotifications({ db, clock, audit, jobs, mail: { url: mail.smtpUrl, from: mail.from } })
   const alerting = createAlerting({ db, clock, audit, jobs, access, incidents, notifications, rateLimit: config.alertRate ?? defaultAlertRate })
+  // Remediation's metrics read when customers were told from comms, which reads remediation's progress back.
+  let comms: Comms | undefined
+  const remediation = createRemediation({
+    db,
+    clock,
+    audit,
+    customers,
+    inventory,
+    intel,
+    exposure: exposureService,
+    incidents,
+    notifications,
+    jobs,
+    alerting,
+    noticeTimes: (campaign) => comms!.noticeTimes({ incidentId: campaign.incidentId, advisoryIds: campaign.advisoryIds }),
+  })
+  comms = createComms({
+    db,
+    clock,
+    audit,
+    customers,
+    access,
+    intel,
+    exposure: exposureService,
+    hunt,
+    incidents,
+    notifications,
+    jobs,
+    linkBase: `http://${config.http.host}:${config.http.port}`,
+    remediationProgress: remediationProgressFrom(remediation),
+  })
+  // After exposure's follower: remediation reads the findings exposure has just reconciled.
+  inventory.followImports(remediation.followImport)
   // The advisories Cordon ships with, once the schema is current; unchanged ones are skipped.
   if (options.migrate !== false) await intel.loadBundled(systemActor)
   // The playbooks Cordon ships with, likewise.
   if (options.migrate !== false) await incidents.loadBundledPlaybooks(systemActor)
+  // The notice template Cordon ships with, likewise.
+  if (options.migrate !== false) await comms.loadDefaultTemplate(systemActor)
 
   /** The job types this build knows how to run. Modules add theirs here as they gain background work. */
   const jobHandlers: Record<string, JobHandler> = {
@@ -79,6 +116,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     [deliveryJobType]: notifications.deliver,
     [escalateJob]: alerting.escalate,
     [quietJob]: alerting.resolveQuiet,
+    [raiseAlertJob]: remediation.raiseAlert,
+    [overdueRemindersJob]: remediation.remindOverdue,
+    [reminderJob]: comms.remind,
   }
 
   return {
@@ -98,6 +138,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     jobs,
     notifications,
     alerting,
+    remediation,
+    comms,
     jobHandlers,
     checkDatabase: async () => {
       await sql`select 1`.execute(db)
@@ -132,6 +174,8 @@ export async function createApp(config: Config, options: ServiceOptions = {}): P
     jobs: services.jobs,
     notifications: services.notifications,
     alerting: services.alerting,
+    remediation: services.remediation,
+    comms: services.comms,
   })
   let worker: Worker | undefined
   let closing: Promise<void> | undefined

@@ -8,6 +8,7 @@ export type LoadApp = () => Promise<typeof import('../app.js')>
 import { registerAccessCommands } from '../access/cli.js'
 import { registerAlertingCommands } from '../alerting/cli.js'
 import { registerAuditCommands } from '../audit/cli.js'
+import { registerCommsCommands } from '../comms/cli.js'
 import type { ConfigOverrides } from '../config.js'
 import { registerCustomerCommands } from '../customers/cli.js'
 import { registerExposureCommands } from '../exposure/cli.js'
@@ -17,6 +18,7 @@ import { registerIntelCommands } from '../intel/cli.js'
 import { registerInventoryCommands } from '../inventory/cli.js'
 import { registerJobCommands } from '../jobs/cli.js'
 import { registerNotificationCommands } from '../notifications/cli.js'
+import { registerRemediationCommands } from '../remediation/cli.js'
 import { allTenants, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
 import { maxPageSize } from '../shared/pagination.js'
@@ -235,6 +237,8 @@ export function buildProgram(loadApp: LoadApp): Command {
   registerAuditCommands(program, door)
   registerJobCommands(program, door)
   registerNotificationCommands(program, door)
+  registerRemediationCommands(program, door)
+  registerCommsCommands(program, door)
   return program
 }
 

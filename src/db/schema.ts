@@ -530,6 +530,120 @@ export interface IncidentTasksTable {
   completed_at: NullableTimestamp
 }
 
+export interface RemediationCampaignsTable {
+  id: string
+  title: string
+  advisory_ids: Json
+  incident_id: string | null
+  actions: Json
+  deadline: NullableTimestamp
+  created_by: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface RemediationTasksTable {
+  id: string
+  campaign_id: string
+  customer_id: string
+  endpoint_id: string
+  action_index: number
+  action: string
+  product_key: string
+  product: string | null
+  target_version: string | null
+  title: string
+  state: string
+  state_at: Timestamp
+  evidence: ColumnType<unknown, string | null, string | null>
+  exempt_reason: string | null
+  exempt_approver: string | null
+  reopened_count: ColumnType<number, number | undefined, number>
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface RemediationScansTable {
+  id: string
+  import_id: string
+  customer_id: string
+  endpoint_id: string
+  product: string
+  file: string
+  line: number
+  started_at: NullableTimestamp
+  finished_at: Timestamp
+  scanned_files: ColumnType<number | string | null, number | null, number | null>
+  infected_files: BigInteger
+  result: string
+  detections: Json
+  actor_id: string
+  created_at: Timestamp
+}
+
+export interface CommsTemplatesTable {
+  id: string
+  name: string
+  name_key: string
+  subject: string
+  body: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface CommsNoticesTable {
+  id: string
+  customer_id: string
+  incident_id: string | null
+  advisory_id: string | null
+  template_id: string
+  subject: string
+  text: string
+  html: string
+  owner_id: string | null
+  reminder_minutes: number
+  escalation_minutes: number
+  expires_at: Timestamp
+  sent_by: string
+  sent_at: Timestamp
+}
+
+export interface CommsRecipientsTable {
+  notice_id: string
+  contact_id: string
+  name: string
+  email: string
+  notification_id: string
+  acknowledged_at: NullableTimestamp
+  acknowledged_by: string | null
+}
+
+export interface CommsUpdatesTable {
+  id: string
+  incident_id: string
+  state: string
+  text: string
+  public: number
+  created_by: string
+  created_at: Timestamp
+}
+
+export interface CommsPublicIncidentsTable {
+  incident_id: string
+  title: string
+  published_at: Timestamp
+  withdrawn_at: NullableTimestamp
+}
+
+export interface CommsStatusLinksTable {
+  id: string
+  customer_id: string
+  token_hash: string
+  created_by: string
+  created_at: Timestamp
+  revoked_at: NullableTimestamp
+}
+
 export interface Database {
   customers: CustomersTable
   customer_contacts: CustomerContactsTable
@@ -572,4 +686,13 @@ export interface Database {
   incident_links: IncidentLinksTable
   incident_timeline: IncidentTimelineTable
   incident_tasks: IncidentTasksTable
+  remediation_campaigns: RemediationCampaignsTable
+  remediation_tasks: RemediationTasksTable
+  remediation_scans: RemediationScansTable
+  comms_templates: CommsTemplatesTable
+  comms_notices: CommsNoticesTable
+  comms_recipients: CommsRecipientsTable
+  comms_updates: CommsUpdatesTable
+  comms_public_incidents: CommsPublicIncidentsTable
+  comms_status_links: CommsStatusLinksTable
 }

@@ -79,6 +79,20 @@ for (const dialect of testDialects) {
       const alertRoute = await t.services.alerting.saveRoute(systemActor, { name: 'Fixture rule', conditions: { customerIds: [other.id] }, policyId: policy.id })
       const integration = await t.services.alerting.createIntegration(systemActor, { name: 'Fixture integration', kind: 'alertmanager', customerId: other.id })
       Object.assign(theirs, { alertId: alert.alertId!, scheduleId: schedule.id, overrideId: override.id, policyId: policy.id, routeId: alertRoute.id, integrationId: integration.integration.id })
+      // Remediation campaigns: "theirs" holds only Customer B's tasks (A's finding is accepted while it is created); "ours" holds both.
+      const ownFinding = ours.findingId!
+      await t.services.exposure.triage(systemActor, ownFinding, { status: 'accepted', reason: 'fixture', until: '2099-01-01T00:00:00Z' })
+      const theirCampaign = await t.services.remediation.createCampaign(systemActor, { advisoryId: advisory.id, actions: [{ kind: 'av_scan' }] })
+      await t.services.exposure.triage(systemActor, ownFinding, { status: 'open' })
+      const ourCampaign = await t.services.remediation.createCampaign(systemActor, { advisoryId: advisory.id, actions: [{ kind: 'av_scan' }] })
+      Object.assign(theirs, { campaignId: theirCampaign.id })
+      Object.assign(ours, { campaignId: ourCampaign.id })
+      // Notices: one per affected customer of the advisory (the partner has no contacts, so it is reported and skipped).
+      const sent = await t.services.comms.send(systemActor, { advisoryId: advisory.id }, { sendDespiteProblems: true })
+      const noticeOf = (customerId: string) => sent.notices.find((n) => n.customerId === customerId)!.id
+      // Templates are staff data shared by every notice (so every notice names one): customer tokens are refused on their routes, so any id serves.
+      Object.assign(theirs, { noticeId: noticeOf(other.id), templateId: 'fixture-template' })
+      Object.assign(ours, { noticeId: noticeOf(mine.id) })
       viewer = await t.tokenFor('viewer')
       customerToken = await t.tokenFor('customer', mine.id)
     })

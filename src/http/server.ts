@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { accessRoutes, type Access } from '../access/index.js'
 import { alertingRoutes, type Alerting } from '../alerting/index.js'
 import { auditRoutes, type Audit } from '../audit/index.js'
+import { commsPages, commsRoutes, type Comms } from '../comms/index.js'
 import { customerRoutes, type Customers } from '../customers/index.js'
 import { exposureRoutes, type Exposure } from '../exposure/index.js'
 import { huntRoutes, type HuntService } from '../hunt/index.js'
@@ -12,6 +13,7 @@ import { intelRoutes, type Intel } from '../intel/index.js'
 import { inventoryRoutes, type Inventory } from '../inventory/index.js'
 import { jobRoutes, type Jobs } from '../jobs/index.js'
 import { notificationRoutes, type Notifications } from '../notifications/index.js'
+import { remediationRoutes, type Remediation } from '../remediation/index.js'
 import { AppError } from '../shared/errors.js'
 import { installAccessControl, type RegisteredRoute } from './access.js'
 import { problem, sendProblem, toProblem } from './errors.js'
@@ -33,6 +35,8 @@ export interface ServerDeps {
   jobs: Jobs
   notifications: Notifications
   alerting: Alerting
+  remediation: Remediation
+  comms: Comms
 }
 
 export interface Server {
@@ -97,6 +101,10 @@ export async function buildServer(deps: ServerDeps): Promise<Server> {
   await app.register(jobRoutes, { prefix: apiPrefix, jobs: deps.jobs })
   await app.register(notificationRoutes, { prefix: apiPrefix, notifications: deps.notifications })
   await app.register(alertingRoutes, { prefix: apiPrefix, alerting: deps.alerting })
+  await app.register(remediationRoutes, { prefix: apiPrefix, remediation: deps.remediation })
+  await app.register(commsRoutes, { prefix: apiPrefix, comms: deps.comms })
+  // Acknowledgement links and status pages: reached from emails and browsers, without a login.
+  await app.register(commsPages, { comms: deps.comms })
 
   await app.ready()
   return { app, routes }

@@ -9,6 +9,8 @@ import * as m0007 from './0007_hunt.js'
 import * as m0008 from './0008_notifications.js'
 import * as m0009 from './0009_incidents.js'
 import * as m0010 from './0010_alerting.js'
+import * as m0011 from './0011_remediation.js'
+import * as m0012 from './0012_comms.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -25,4 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0008_notifications': m0008,
   '0009_incidents': m0009,
   '0010_alerting': m0010,
+  '0011_remediation': m0011,
+  '0012_comms': m0012,
 }

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { testDialects } from '../db/testing.js'
+import { systemActor } from '../shared/actor.js'
+import { FakeClock } from '../shared/clock.js'
+import { createTestApp, type TestApp } from '../testing.js'
+
+// The HTTP door onto remediation: create, start, scan upload, progress and export under /api/v1.
+
+function snapshot(host: string, customer: string, unixTime: number): string {
+  const rows = [{ name: '3CX Desktop App', version: '18.12.416', publisher: '3CX Ltd' }]
+  return JSON.stringify({ snapshot: rows, action: 'snapshot', name: 'pack_programs', hostIdentifier: host, unixTime, decorations: { customer, hostname: host } })
+}
+
+for (const dialect of testDialects) {
+  describe(`remediation routes (${dialect.name})`, { skip: dialect.skip }, () => {
+    let t: TestApp
+    let staff: string
+    let customerToken: string
+    let acme: string
+    let campaignId: string
+
+    before(async () => {
+      t = await createTestApp(dialect.name, { clock: new FakeClock('2026-03-29T10:00:00.000Z') })
+      acme = (await t.services.customers.create(systemActor, { name: 'Acme Telecom', externalRef: 'acme' })).id
+      await t.services.customers.create(systemActor, { name: 'Globex', externalRef: 'globex' })
+      await t.services.inventory.importInventory(systemActor, {
+        file: 'osquery.log',
+        bytes: (async function* () {
+          yield Buffer.from(`${snapshot('acme-pc', 'acme', 1_700_000_000)}\n${snapshot('globex-pc', 'globex', 1_700_000_000)}\n`)
+        })(),
+      })
+      staff = await t.tokenFor('responder')
+      customerToken = await t.tokenFor('customer', acme)
+      const created = await t.inject({
+        method: 'POST',
+        url: '/api/v1/campaigns',
+        headers: { authorization: `Bearer ${staff}` },
+        payload: { advisoryId: 'CORDON-2023-0001', actions: [{ kind: 'uninstall', product: '3CX Desktop App' }, { kind: 'av_scan' }], deadline: '2026-04-10T00:00:00Z' },
+      })
+      assert.equal(created.statusCode, 201, created.body)
+      campaignId = created.json().id
+    })
+    after(() => t?.close())
+
+    const get = (url: string, token = staff) => t.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } })
+
+    it('starts a task by PATCH and answers with the task in progress', async () => {
+      const task = (await get(`/api/v1/campaigns/${campaignId}/tasks?limit=500`)).json().items[0]
+
+      const response = await t.inject({ method: 'PATCH', url: `/api/v1/campaigns/${campaignId}/tasks/${task.id}`, headers: { authorization: `Bearer ${staff}` }, payload: { state: 'in_progress' } })
+
+      assert.equal(response.statusCode, 200, response.body)
+      assert.equal(response.json().state, 'in_progress')
+    })
+
+    it('attests the av_scan task from a clamscan log uploaded as the request body', async () => {
+      const log = 'Host: acme-pc\n----------- SCAN SUMMARY -----------\nScanned files: 10\nInfected files: 0\nStart Date: 2026:03:30 11:00:00\nEnd Date: 2026:03:30 11:05:00\n'
+
+      const response = await t.inject({ method: 'POST', url: '/api/v1/avscans?name=acme.log', headers: { authorization: `Bearer ${staff}`, 'content-type': 'text/plain' }, payload: log })
+
+      assert.equal(response.statusCode, 200, response.body)
+      assert.equal(response.json().attested, 1)
+    })
+
+    it('answers a bad upload with 400 naming the file and line', async () => {
+      const response = await t.inject({ method: 'POST', url: '/api/v1/avscans?name=bad.log', headers: { authorization: `Bearer ${staff}`, 'content-type': 'text/plain' }, payload: 'Host: acme-pc\nnothing else\n' })
+
+      assert.equal(response.statusCode, 400)
+      assert.match(response.body, /bad\.log:2/)
+    })
+
+    it("shows a customer token its own customer's progress only", async () => {
+      const response = await get(`/api/v1/campaigns/${campaignId}/progress`, customerToken)
+
+      assert.equal(response.statusCode, 200)
+      assert.deepEqual(response.json().customers.map((c: { customerId: string }) => c.customerId), [acme])
+      assert.equal(response.json().overall.total, 2)
+    })
+
+    it('exports the campaign as a CSV attachment', async () => {
+      const response = await get(`/api/v1/campaigns/${campaignId}/export.csv`)
+
+      assert.equal(response.statusCode, 200)
+      assert.match(String(response.headers['content-type']), /^text\/csv/)
+      assert.equal(response.body.trimEnd().split('\r\n').length, 1 + 4)
+    })
+  })
+}
