@@ -121,8 +121,8 @@ describe('the cordon command', () => {
     const broken = cordon(['audit', 'verify'], env)
 
     assert.equal(intact.code, 0, intact.stderr)
-    // The bundled advisories' and playbooks' first loads, then the two customers.
-    assert.equal(JSON.parse(intact.stdout).records, 4)
+    // The first loads of the bundled advisories, playbooks and notice template, then the two customers.
+    assert.equal(JSON.parse(intact.stdout).records, 5)
     assert.equal(broken.code, 1)
     assert.match(broken.stderr, /broken at seq 1 .*hash_mismatch/)
   })
