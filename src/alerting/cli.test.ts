@@ -63,6 +63,19 @@ describe('cordon alert and cordon oncall', () => {
     assert.equal(after[0].shift.start, '2026-03-29T08:00:00.000Z')
   })
 
+  it('refuses a schedule file that is not JSON, or is missing, with exit code 2 naming the file', () => {
+    const file = join(dir, 'broken.json')
+    writeFileSync(file, '{"timezone": "UTC",')
+
+    const broken = cordon(['oncall', 'schedule', 'Broken', file, '--json'])
+    const missing = cordon(['oncall', 'schedule', 'Missing', join(dir, 'nowhere.json'), '--json'])
+
+    assert.equal(broken.code, 2)
+    assert.match(JSON.parse(broken.stderr).error.message, /broken\.json: not JSON/)
+    assert.equal(missing.code, 2)
+    assert.match(JSON.parse(missing.stderr).error.message, /nowhere\.json: cannot be read/)
+  })
+
   it('refuses a schedule in an unknown time zone with exit code 2', () => {
     const file = join(dir, 'mars.json')
     writeFileSync(file, JSON.stringify({ timezone: 'Mars/Olympus', layers: [] }))

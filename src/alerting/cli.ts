@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { CliDoor } from '../cli/door.js'
 import { AppError } from '../shared/errors.js'
@@ -146,7 +145,7 @@ export function registerAlertingCommands(program: Command, door: CliDoor): void 
     .common(oncall.command('schedule').argument('<name>', 'schedule name').argument('<file>', 'JSON definition: timezone, layers, allowGaps').description('create or replace a schedule from a JSON file'))
     .action(
       door.action(async ({ services, actor }, [name, file]) => {
-        const definition = readJson(file!)
+        const definition = await door.readJsonFile(file!)
         const existing = await services.alerting.getSchedule(name!).catch(() => undefined)
         const saved = await services.alerting.saveSchedule(actor, { name, definition }, existing?.id)
         return { data: saved, human: door.fields([['schedule', saved.id], ['name', saved.name], ['layers', saved.definition.layers.length]]) }
@@ -177,7 +176,7 @@ export function registerAlertingCommands(program: Command, door: CliDoor): void 
     .common(escalation.command('save').argument('<file>', 'JSON: name, steps [{targets: [{kind: user|schedule|channel, id}], waitMinutes}], repeats').description('create or replace (by name) an escalation policy'))
     .action(
       door.action(async ({ services, actor }, [file]) => {
-        const input = readJson(file!) as { name?: unknown }
+        const input = await door.readJsonFile(file!) as { name?: unknown }
         const existing = (await services.alerting.listPolicies()).find((p) => p.name === input.name)
         const saved = await services.alerting.savePolicy(actor, input, existing?.id)
         return { data: saved, human: door.fields([['policy', saved.id], ['name', saved.name], ['steps', saved.steps.length]]) }
@@ -197,7 +196,7 @@ export function registerAlertingCommands(program: Command, door: CliDoor): void 
     .common(routes.command('save').argument('<file>', 'JSON: name, position, conditions, policyId, incident, groupBy, groupWindowSeconds, autoResolveMinutes').description('create or replace (by name) a routing rule'))
     .action(
       door.action(async ({ services, actor }, [file]) => {
-        const input = readJson(file!) as { name?: unknown }
+        const input = await door.readJsonFile(file!) as { name?: unknown }
         const existing = (await services.alerting.listRoutes()).find((r) => r.name === input.name)
         const saved = await services.alerting.saveRoute(actor, input, existing?.id)
         return { data: saved, human: door.fields([['rule', saved.id], ['name', saved.name], ['position', saved.position]]) }
@@ -261,18 +260,4 @@ function timeOf(flag: string, value: unknown): Date {
   const at = typeof value === 'string' ? new Date(value) : new Date(NaN)
   if (Number.isNaN(at.getTime())) throw new AppError('invalid', `${flag} must be an ISO-8601 time`, { problems: [{ field: flag, message: 'must be an ISO-8601 time' }] })
   return at
-}
-
-function readJson(file: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (cause) {
-    throw new AppError('invalid', `${file}: cannot be read (${(cause as Error).message})`, { cause })
-  }
-  try {
-    return JSON.parse(text) as unknown
-  } catch (cause) {
-    throw new AppError('invalid', `${file}: not JSON (${(cause as Error).message})`, { cause })
-  }
 }

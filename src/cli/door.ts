@@ -33,6 +33,8 @@ export interface CliDoor {
   pageTable<T>(page: { items: readonly T[]; nextCursor: string | null }, columns: Array<[header: string, value: (row: T) => string | number | null | undefined]>): string
   /** A `--limit` value as a page size (1 to the largest page), or an `invalid` error naming the flag. */
   pageSize(value: unknown): number
+  /** A JSON file named on the command line, parsed; an `invalid` error naming the file when it cannot be read or is not JSON. */
+  readJsonFile(file: string): Promise<unknown>
   /** `label: value` lines for one object, for human output. */
   fields(entries: Array<[label: string, value: string | number | null | undefined]>): string
 }

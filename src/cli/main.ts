@@ -94,6 +94,20 @@ function createDoor(loadApp: LoadApp): CliDoor {
     table,
     pageTable,
     fields,
+    async readJsonFile(file) {
+      const { readFile } = await import('node:fs/promises')
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch (cause) {
+        throw new AppError('invalid', `${file}: cannot be read (${(cause as Error).message})`, { cause, problems: [{ field: 'file', message: 'cannot be read' }] })
+      }
+      try {
+        return JSON.parse(text) as unknown
+      } catch (cause) {
+        throw new AppError('invalid', `${file}: not JSON (${(cause as Error).message})`, { cause, problems: [{ field: 'file', message: 'not JSON' }] })
+      }
+    },
     pageSize(value) {
       const size = Number(value)
       if (!Number.isInteger(size) || size < 1 || size > maxPageSize) {

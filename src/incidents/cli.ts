@@ -205,13 +205,7 @@ export function registerIncidentCommands(program: Command, door: CliDoor): void 
     .common(playbook.command('save').argument('<file>', 'a JSON file: { slug, name, description, tasks: [{ title, description, role, dueInMinutes }] }').description('save a custom playbook (replaces the one with its slug)'))
     .action(
       door.action(async ({ services, actor }, [file]) => {
-        const { readFile } = await import('node:fs/promises')
-        let input: unknown
-        try {
-          input = JSON.parse(await readFile(file!, 'utf8'))
-        } catch (cause) {
-          throw new AppError('invalid', `${file}: not a readable JSON file (${cause instanceof Error ? cause.message : String(cause)})`, { cause, problems: [{ field: 'file', message: 'not JSON' }] })
-        }
+        const input = await door.readJsonFile(file!)
         const saved = await services.incidents.savePlaybook(actor, input)
         return { data: saved, human: `saved playbook ${saved.slug} (${saved.tasks.length} tasks)` }
       }),
