@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { createAccess } from './access/index.js'
 import { createAlerting, escalateJob, quietJob } from './alerting/index.js'
 import { createAudit } from './audit/index.js'
-import { defaultAlertRate, defaultMailConfig, type Config } from './config.js'
+import { defaultAlertRate, defaultMailConfig, publicUrlOf, type Config } from './config.js'
 import { createComms, reminderJob, remediationProgressFrom, type Comms } from './comms/index.js'
 import { createCustomers } from './customers/index.js'
 import { createExposure, type Exposure } from './exposure/index.js'
@@ -93,7 +93,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     incidents,
     notifications,
     jobs,
-    linkBase: `http://${config.http.host}:${config.http.port}`,
+    linkBase: publicUrlOf(config),
     remediationProgress: remediationProgressFrom(remediation),
   })
   // After exposure's follower: remediation reads the findings exposure has just reconciled.
@@ -146,6 +146,27 @@ export async function createServices(config: Config, options: ServiceOptions = {
     },
     close: () => database.close(),
   }
+}
+
+/** Recurring work every installation runs. A schedule changed by hand keeps its timing. */
+export const defaultSchedules = [
+  { name: 'exposure.expire-acceptances', type: 'exposure.expire-acceptances', cron: '*/15 * * * *' },
+  { name: overdueRemindersJob, type: overdueRemindersJob, cron: '0 8 * * *' },
+] as const
+
+/**
+ * Declares the default schedules that are missing; `cordon serve` and `cordon worker` call it at
+ * start. One removed by hand comes back at the next start: change its time instead.
+ */
+export async function ensureDefaultSchedules(services: Pick<Services, 'jobs'>): Promise<string[]> {
+  const existing = new Set((await services.jobs.listSchedules()).map((schedule) => schedule.name))
+  const added: string[] = []
+  for (const schedule of defaultSchedules) {
+    if (existing.has(schedule.name)) continue
+    await services.jobs.schedule(systemActor, { ...schedule, timezone: 'UTC' })
+    added.push(schedule.name)
+  }
+  return added
 }
 
 export interface App {

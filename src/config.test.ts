@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, publicUrlOf } from './config.js'
 
 describe('configuration', () => {
   it('defaults to SQLite in ./cordon-data on 127.0.0.1:7300', () => {
@@ -55,6 +55,20 @@ describe('configuration', () => {
       assert.deepEqual(error.problems.map((p) => p.field).sort(), ['CORDON_MAIL_FROM', 'CORDON_SMTP_URL'])
       return true
     })
+  })
+
+  it('points links at the listening address unless CORDON_PUBLIC_URL says where people reach the server', () => {
+    assert.equal(publicUrlOf(loadConfig({})), 'http://127.0.0.1:7300')
+    assert.equal(publicUrlOf(loadConfig({ CORDON_HOST: '::1', CORDON_PORT: '8080' })), 'http://[::1]:8080')
+    assert.equal(publicUrlOf(loadConfig({ CORDON_PUBLIC_URL: 'https://soc.provider.example/cordon/' })), 'https://soc.provider.example/cordon')
+    assert.equal(publicUrlOf(loadConfig({}, { CORDON_PUBLIC_URL: 'https://status.provider.example' })), 'https://status.provider.example')
+    for (const bad of ['ftp://provider.example', 'soc.provider.example', 'https://provider.example/?x=1', 'https://provider.example/#a']) {
+      assert.throws(() => loadConfig({ CORDON_PUBLIC_URL: bad }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError)
+        assert.deepEqual(error.problems.map((p) => p.field), ['CORDON_PUBLIC_URL'])
+        return true
+      }, bad)
+    }
   })
 
   it('treats an empty variable as unset', () => {

@@ -31,6 +31,8 @@ const variables = {
   CORDON_WORKER_CONCURRENCY: { flag: '--concurrency', schema: Type.Integer({ minimum: 1, maximum: 64 }), expect: 'an integer from 1 to 64' },
   /** Size of the PostgreSQL connection pool of one process. */
   CORDON_DATABASE_POOL_SIZE: { flag: '--pool-size', schema: Type.Integer({ minimum: 1, maximum: 200 }), expect: 'an integer from 1 to 200' },
+  /** Where people reach this server: links in emails (acknowledgements, status pages) start with it. Unset: http://CORDON_HOST:CORDON_PORT. */
+  CORDON_PUBLIC_URL: { flag: '--public-url', schema: Type.String({ maxLength: 2000, pattern: '^https?://[^\\s?#]+$' }), expect: 'an http:// or https:// URL without query or fragment' },
   /** The mail server notifications are sent through (smtps:// for TLS from the start); unset means email cannot be sent. */
   CORDON_SMTP_URL: { flag: '--smtp-url', schema: Type.String({ pattern: '^smtps?://[^\\s]+$' }), expect: 'an smtp:// or smtps:// URL' },
   /** The sender of notification emails: an address, optionally with a display name. */
@@ -70,6 +72,8 @@ export interface Config {
   dataDir: string
   database: DatabaseConfig
   http: { host: string; port: number }
+  /** The origin (and path prefix, if any) links in messages use, without a trailing slash. Configs built in code may leave it out: then http://host:port. */
+  publicUrl?: string
   logLevel: LogLevel
   worker: { concurrency: number }
   /** Outgoing email. Configs built in code (tests) may leave it out: then no SMTP server, and defaultMailConfig's sender. */
@@ -84,6 +88,13 @@ export interface MailConfig {
   /** null: not configured, and email notifications fail with an error naming CORDON_SMTP_URL. */
   smtpUrl: string | null
   from: string
+}
+
+/** Where links in messages point: the configured public URL, or the address the server listens on. */
+export function publicUrlOf(config: Pick<Config, 'http' | 'publicUrl'>): string {
+  if (config.publicUrl) return config.publicUrl
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host
+  return `http://${host}:${config.http.port}`
 }
 
 export const defaultMailConfig: MailConfig = Object.freeze({ smtpUrl: null, from: defaults.CORDON_MAIL_FROM })
@@ -131,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     dataDir,
     database,
     http: { host: value.CORDON_HOST, port: value.CORDON_PORT },
+    ...(value.CORDON_PUBLIC_URL !== undefined && { publicUrl: value.CORDON_PUBLIC_URL.replace(/\/+$/, '') }),
     logLevel: value.CORDON_LOG_LEVEL as LogLevel,
     worker: { concurrency: value.CORDON_WORKER_CONCURRENCY },
     mail: { smtpUrl: value.CORDON_SMTP_URL ?? null, from: value.CORDON_MAIL_FROM },

@@ -39,6 +39,11 @@ function overridesFrom(options: Record<string, unknown>): ConfigOverrides {
     CORDON_PORT: pick('port'),
     CORDON_LOG_LEVEL: pick('logLevel'),
     CORDON_WORKER_CONCURRENCY: pick('concurrency'),
+    CORDON_PUBLIC_URL: pick('publicUrl'),
+    CORDON_SMTP_URL: pick('smtpUrl'),
+    CORDON_MAIL_FROM: pick('mailFrom'),
+    CORDON_ALERT_RATE: pick('alertRate'),
+    CORDON_ALERT_BURST: pick('alertBurst'),
   }
 }
 
@@ -157,6 +162,11 @@ function serverOptions(door: CliDoor, command: Command): Command {
     .common(command)
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (CORDON_LOG_LEVEL)')
     .option('--concurrency <n>', 'jobs run at once by the worker (CORDON_WORKER_CONCURRENCY)')
+    .option('--public-url <url>', 'where people reach this server; links in emails start with it (CORDON_PUBLIC_URL)')
+    .option('--smtp-url <url>', 'mail server for notifications, smtp:// or smtps:// (CORDON_SMTP_URL)')
+    .option('--mail-from <address>', 'sender of notification emails (CORDON_MAIL_FROM)')
+    .option('--alert-rate <n>', 'alerts per second accepted from one source (CORDON_ALERT_RATE)')
+    .option('--alert-burst <n>', 'alerts one source may send at once above that rate (CORDON_ALERT_BURST)')
 }
 
 /** Run until SIGTERM or SIGINT, then shut down gracefully; a second signal exits at once. */
@@ -184,11 +194,14 @@ function addProcessCommands(program: Command, door: CliDoor, loadApp: LoadApp): 
     .option('--no-worker', 'serve the API only; run `cordon worker` elsewhere')
     .action(async (options: Record<string, unknown>) => {
       const config = await loadConfigFrom(options)
-      const { createApp } = await loadApp()
+      const { createApp, ensureDefaultSchedules } = await loadApp()
       const app: App = await createApp(config)
       const { logger } = app.services
       const issued = await app.services.access.ensureFirstAdminToken()
-      if (options.worker !== false) app.startWorker()
+      if (options.worker !== false) {
+        await ensureDefaultSchedules(app.services)
+        app.startWorker()
+      }
       const address = await app.server.app.listen({ host: config.http.host, port: config.http.port })
       if (issued) {
         process.stdout.write(
@@ -196,6 +209,7 @@ function addProcessCommands(program: Command, door: CliDoor, loadApp: LoadApp): 
         )
       }
       logger.info({ address, database: app.services.database.description, version: packageVersion }, `cordon listening on ${address}`)
+      if (!config.publicUrl) logger.warn(`links in emails point at ${(await import('../config.js')).publicUrlOf(config)}: set CORDON_PUBLIC_URL to the address customers reach this server at`)
       await untilSignalled(() => app.close(), (message) => logger.info(message))
       logger.info('stopped')
     })
@@ -203,8 +217,9 @@ function addProcessCommands(program: Command, door: CliDoor, loadApp: LoadApp): 
   serverOptions(door, program.command('worker').description('run a job worker only (many may share one PostgreSQL)')).action(
     async (options: Record<string, unknown>) => {
       const config = await loadConfigFrom(options)
-      const { createServices } = await loadApp()
+      const { createServices, ensureDefaultSchedules } = await loadApp()
       const services = await createServices(config)
+      await ensureDefaultSchedules(services)
       const worker = services.jobs.createWorker({ handlers: services.jobHandlers, concurrency: config.worker.concurrency })
       worker.start()
       services.logger.info({ worker: worker.id, database: services.database.description }, 'worker started')

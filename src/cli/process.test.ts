@@ -141,11 +141,15 @@ describe('the cordon command', () => {
     first.child.kill('SIGTERM')
     const firstCode = await exited(first.child)
     const walLeft = existsSync(join(dataDir, 'cordon.db-wal'))
+    const declared = cordon(['jobs', 'schedules', '--json'], { CORDON_DATA_DIR: dataDir })
+    // Changed by hand between starts: the next start keeps it.
+    const changed = cordon(['campaign', 'reminders', '--cron', '30 6 * * 1-5', '--timezone', 'Europe/Berlin'], { CORDON_DATA_DIR: dataDir })
 
     const second = await startServe(dataDir)
     const listed = await fetch(`${second.url}/api/v1/customers`, { headers: { authorization: `Bearer ${token}` } })
     second.child.kill('SIGTERM')
     const secondCode = await exited(second.child)
+    const kept = cordon(['jobs', 'schedules', '--json'], { CORDON_DATA_DIR: dataDir })
 
     assert.ok(token, first.stdout())
     assert.equal(ready.status, 200)
@@ -155,6 +159,11 @@ describe('the cordon command', () => {
     assert.equal(tokenPattern.test(second.stdout()), false, 'the first admin token was printed twice')
     assert.deepEqual(((await listed.json()) as { items: Array<{ name: string }> }).items.map((c) => c.name), ['Kept Across Restarts'])
     assert.equal(secondCode, 0)
+    type Listed = { items: Array<{ name: string; cron: string; timezone: string }> }
+    const schedules = (out: string) => Object.fromEntries((JSON.parse(out) as Listed).items.map((s) => [s.name, `${s.cron} ${s.timezone}`]))
+    assert.deepEqual(schedules(declared.stdout), { 'exposure.expire-acceptances': '*/15 * * * * UTC', 'remediation.overdue-reminders': '0 8 * * * UTC' })
+    assert.equal(changed.code, 0, changed.stderr)
+    assert.deepEqual(schedules(kept.stdout), { 'exposure.expire-acceptances': '*/15 * * * * UTC', 'remediation.overdue-reminders': '30 6 * * 1-5 Europe/Berlin' })
     // Generous: this catches start-up work that grows with the data (a re-match, a migration re-run), not milliseconds; the figures live in the benchmarks.
     assert.ok(second.readyAfterMs < 5000, `ready after ${second.readyAfterMs} ms on an existing database`)
   })
