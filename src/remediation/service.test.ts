@@ -103,6 +103,28 @@ for (const dialect of testDialects) {
       assert.deepEqual(task!.evidence?.versions, ['18.12.425'])
     })
 
+    it('verifies an upgrade task from a later snapshot without the app: no affected version is left', async () => {
+      await importLines(snapshot('g-gone', 'acme', [desktopApp('18.12.407'), notepad]))
+      const created = await campaign([{ kind: 'upgrade', version: '18.12.425' }])
+
+      const later = await importLines(snapshot('g-gone', 'acme', [notepad]))
+
+      const [task] = await tasksOn(created.id, 'g-gone')
+      assert.equal(task!.state, 'done_verified')
+      assert.equal(task!.evidence?.importId, later.id)
+      assert.deepEqual(task!.evidence?.versions, [])
+    })
+
+    it('leaves an upgrade task open while any installation is below the target version', async () => {
+      await importLines(snapshot('g-two', 'acme', [desktopApp('18.12.416')]))
+      const created = await campaign([{ kind: 'upgrade', version: '18.12.425' }])
+
+      // 18.11.1213 is not an affected build, but it is below the version the campaign asks for.
+      await importLines(snapshot('g-two', 'acme', [desktopApp('18.12.425'), desktopApp('18.11.1213')]))
+
+      assert.equal((await tasksOn(created.id, 'g-two'))[0]!.state, 'pending')
+    })
+
     it('leaves an upgrade task open while the snapshot still shows an affected version', async () => {
       await importLines(snapshot('g-still', 'acme', [desktopApp('18.12.407')]))
       const created = await campaign([{ kind: 'upgrade', version: '18.12.425' }])

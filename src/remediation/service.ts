@@ -269,10 +269,12 @@ export function createRemediation(deps: RemediationDeps) {
         await jobs.enqueue({ type: raiseAlertJob, payload: alert, key: `remediation.reopened:${task.id}:${task.reopenedCount + 1}` }, trx)
         continue
       }
+      // Uninstall: the product is gone. Upgrade: no affected version is left, either because every
+      // installation is at the target version or later, or because the product was removed.
       const clean =
         task.action === 'uninstall'
           ? present.length === 0
-          : bad.length === 0 && task.targetVersion !== null && present.some((p) => compareVersions(schemeForEcosystem(p.ecosystem), p.version, task.targetVersion!) >= 0)
+          : bad.length === 0 && task.targetVersion !== null && present.every((p) => compareVersions(schemeForEcosystem(p.ecosystem), p.version, task.targetVersion!) >= 0)
       if (!clean) continue
       const evidence: TaskEvidence = { importId: change.importId, observedAt: now, ...(task.action === 'upgrade' && { versions }) }
       if (await store.setTaskState(trx, task.id, ['pending', 'in_progress'], { state: 'done_verified', at: now, evidence })) verified.push(task.id)
