@@ -119,8 +119,8 @@ for (const dialect of testDialects) {
       await importLines(snapshot('g-two', 'acme', [desktopApp('18.12.416')]))
       const created = await campaign([{ kind: 'upgrade', version: '18.12.425' }])
 
-      // 18.11.1213 is not an affected build, but it is below the version the campaign asks for.
-      await importLines(snapshot('g-two', 'acme', [desktopApp('18.12.425'), desktopApp('18.11.1213')]))
+      // 18.10.500 is not an affected build, but it is below the version the campaign asks for.
+      await importLines(snapshot('g-two', 'acme', [desktopApp('18.12.425'), desktopApp('18.10.500')]))
 
       assert.equal((await tasksOn(created.id, 'g-two'))[0]!.state, 'pending')
     })
