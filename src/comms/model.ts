@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox'
 import { contactRoles, type ContactRole } from '../customers/index.js'
 import type { Actor } from '../shared/actor.js'
 import { AppError, type FieldProblem } from '../shared/errors.js'
+import { Nullable, NullableTimestamp, Timestamp } from '../shared/schemas.js'
 
 /** Customers are told things by the provider's responders: not by viewers, nor by customers' own tokens. */
 export function requireResponder(actor: Actor): void {
@@ -22,86 +23,84 @@ export type UpdateState = (typeof updateStates)[number]
 export const noticeStates = ['queued', 'sent', 'delivered', 'bounced', 'acknowledged'] as const
 export type NoticeState = (typeof noticeStates)[number]
 
-export interface Template {
-  id: string
-  name: string
-  subject: string
-  body: string
-  createdAt: string
-  updatedAt: string
-}
+// What the service answers, as TypeBox schemas with the types derived from them: the routes' response
+// schemas are these, and Fastify's serializer drops any field a response schema does not name, so a
+// field added to a type here is a field the HTTP answer keeps.
 
-export interface Notice {
-  id: string
-  customerId: string
-  incidentId: string | null
-  advisoryId: string | null
-  templateId: string
-  subject: string
-  text: string
-  html: string
-  ownerId: string | null
-  reminderMinutes: number
-  escalationMinutes: number
-  expiresAt: string
-  sentBy: string
-  sentAt: string
-}
+const UpdateStateSchema = Type.Enum([...updateStates])
+const NoticeStateSchema = Type.Enum([...noticeStates])
 
-export interface Recipient {
-  noticeId: string
-  contactId: string
-  name: string
-  email: string
-  notificationId: string
-  acknowledgedAt: string | null
-  acknowledgedBy: string | null
-}
+export const TemplateSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  subject: Type.String(),
+  body: Type.String({ description: 'Markdown with {{field}} placeholders.' }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+export type Template = Static<typeof TemplateSchema>
 
-export interface RecipientStatus extends Recipient {
-  state: NoticeState
-  lastError: string | null
-}
+export const NoticeSchema = Type.Object({
+  id: Type.String(),
+  customerId: Type.String(),
+  incidentId: Nullable(Type.String()),
+  advisoryId: Nullable(Type.String()),
+  templateId: Type.String(),
+  subject: Type.String(),
+  text: Type.String(),
+  html: Type.String(),
+  ownerId: Nullable(Type.String()),
+  reminderMinutes: Type.Integer(),
+  escalationMinutes: Type.Integer(),
+  expiresAt: Timestamp,
+  sentBy: Type.String(),
+  sentAt: Timestamp,
+})
+export type Notice = Static<typeof NoticeSchema>
 
-export interface NoticeStatus {
-  notice: Notice
-  state: NoticeState
-  recipients: RecipientStatus[]
-}
+export const RecipientSchema = Type.Object({
+  noticeId: Type.String(),
+  contactId: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  notificationId: Type.String(),
+  acknowledgedAt: NullableTimestamp,
+  acknowledgedBy: Nullable(Type.String()),
+})
+export type Recipient = Static<typeof RecipientSchema>
 
-export interface Update {
-  id: string
-  incidentId: string
-  state: UpdateState
-  text: string
-  public: boolean
-  createdBy: string
-  createdAt: string
-}
+export const RecipientStatusSchema = Type.Object({ ...RecipientSchema.properties, state: NoticeStateSchema, lastError: Nullable(Type.String()) })
+export type RecipientStatus = Static<typeof RecipientStatusSchema>
 
-export interface PublicIncident {
-  incidentId: string
-  title: string
-  publishedAt: string
-  withdrawnAt: string | null
-}
+export const NoticeStatusSchema = Type.Object({ notice: NoticeSchema, state: NoticeStateSchema, recipients: Type.Array(RecipientStatusSchema) })
+export type NoticeStatus = Static<typeof NoticeStatusSchema>
 
-export interface StatusLink {
-  id: string
-  customerId: string
-  createdBy: string
-  createdAt: string
-  revokedAt: string | null
-}
+export const UpdateSchema = Type.Object({
+  id: Type.String(),
+  incidentId: Type.String(),
+  state: UpdateStateSchema,
+  text: Type.String(),
+  public: Type.Boolean(),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+})
+export type Update = Static<typeof UpdateSchema>
+
+export const PublicIncidentSchema = Type.Object({ incidentId: Type.String(), title: Type.String(), publishedAt: Timestamp, withdrawnAt: NullableTimestamp })
+export type PublicIncident = Static<typeof PublicIncidentSchema>
+
+export const StatusLinkSchema = Type.Object({ id: Type.String(), customerId: Type.String(), createdBy: Type.String(), createdAt: Timestamp, revokedAt: NullableTimestamp })
+export type StatusLink = Static<typeof StatusLinkSchema>
 
 /** What stops a customer's notice from reaching someone: reported before anything is sent. */
-export interface RecipientProblem {
-  customerId: string
-  customerName: string
-  contactId: string | null
-  problem: 'no_contacts' | 'no_contacts_in_roles' | 'invalid_address'
-  message: string
-}
+export const RecipientProblemSchema = Type.Object({
+  customerId: Type.String(),
+  customerName: Type.String(),
+  contactId: Nullable(Type.String()),
+  problem: Type.Enum(['no_contacts', 'no_contacts_in_roles', 'invalid_address']),
+  message: Type.String(),
+})
+export type RecipientProblem = Static<typeof RecipientProblemSchema>
 
 /** The facts one customer's notice is composed from, before the template renders them. */
 export interface NoticeFacts {
@@ -115,11 +114,48 @@ export interface NoticeFacts {
   deadline: string | null
 }
 
-export interface RenderedNotice {
-  subject: string
-  text: string
-  html: string
-}
+export const RenderedNoticeSchema = Type.Object({ subject: Type.String(), text: Type.String(), html: Type.String() })
+export type RenderedNotice = Static<typeof RenderedNoticeSchema>
+
+/** One customer's notice as it would be sent, with its recipients and what stops it reaching others. */
+export const NoticePreviewSchema = Type.Object({
+  customerId: Type.String(),
+  customerName: Type.String(),
+  recipients: Type.Array(Type.Object({ contactId: Type.String(), name: Type.String(), email: Type.String() })),
+  problems: Type.Array(RecipientProblemSchema),
+  ...RenderedNoticeSchema.properties,
+})
+export type NoticePreview = Static<typeof NoticePreviewSchema>
+
+/** The notices a send wrote (one per customer told) and the customers or contacts who could not be told. */
+export const SendReportSchema = Type.Object({
+  notices: Type.Array(Type.Object({ id: Type.String(), customerId: Type.String(), customerName: Type.String(), recipients: Type.Integer() })),
+  problems: Type.Array(RecipientProblemSchema),
+})
+export type SendReport = Static<typeof SendReportSchema>
+
+/** A new private status link: the token (and the URL holding it) is shown only in this answer. */
+export const IssuedStatusLinkSchema = Type.Object({ link: StatusLinkSchema, token: Type.String(), url: Type.String() })
+export type IssuedStatusLink = Static<typeof IssuedStatusLinkSchema>
+
+const StatusUpdateSchema = Type.Object({ state: UpdateStateSchema, text: Type.String(), createdAt: Timestamp })
+
+/** One endpoint's remediation progress, for a customer's status page. */
+export const EndpointProgressSchema = Type.Object({ campaign: Type.String(), endpoint: Type.String(), hostname: Nullable(Type.String()), open: Type.Integer(), done: Type.Integer() })
+export type EndpointProgress = Static<typeof EndpointProgressSchema>
+
+/** What one customer sees on its private status page and in the portal. */
+export const StatusViewSchema = Type.Object({
+  customer: Type.Object({ id: Type.String(), name: Type.String() }),
+  incidents: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), status: Type.String(), severity: Type.String(), updates: Type.Array(StatusUpdateSchema) })),
+  remediation: Type.Union([Type.Array(EndpointProgressSchema), Type.Null()], { description: 'null when remediation progress is not available.' }),
+})
+export type StatusView = Static<typeof StatusViewSchema>
+
+export const PublicStatusViewSchema = Type.Object({
+  incidents: Type.Array(Type.Object({ title: Type.String(), publishedAt: Timestamp, updates: Type.Array(StatusUpdateSchema) })),
+})
+export type PublicStatusView = Static<typeof PublicStatusViewSchema>
 
 /** The fields a template may name; anything else is refused when the template is saved. */
 export const templateFields = ['customer.name', 'incident.title', 'advisory.id', 'advisory.title', 'endpoints', 'sightings', 'actions', 'deadline', 'ackLink'] as const

@@ -67,11 +67,14 @@ function updatesList(updates: StatusView['incidents'][number]['updates']): strin
   return `<ol>\n${updates.map((u) => `<li><time datetime="${escapeHtml(u.createdAt)}">${escapeHtml(u.createdAt)}</time>: <strong>${escapeHtml(u.state)}</strong>: ${escapeHtml(u.text)}</li>`).join('\n')}\n</ol>`
 }
 
-export function statusPage(view: StatusView): string {
+/** A customer's incidents and remediation, its headings starting one level below `level`. */
+function statusSections(view: StatusView, level: 1 | 2): string {
+  const h2 = `h${level + 1}`
+  const h3 = `h${level + 2}`
   const incidents =
     view.incidents.length === 0
       ? '<p>No active incidents affect you.</p>'
-      : view.incidents.map((i) => `<section>\n<h3>${escapeHtml(i.title)}</h3>\n<p>Status: ${escapeHtml(i.status)}, severity ${escapeHtml(i.severity)}</p>\n${updatesList(i.updates)}\n</section>`).join('\n')
+      : view.incidents.map((i) => `<section>\n<${h3}>${escapeHtml(i.title)}</${h3}>\n<p>Status: ${escapeHtml(i.status)}, severity ${escapeHtml(i.severity)}</p>\n${updatesList(i.updates)}\n</section>`).join('\n')
   const remediation =
     view.remediation === null
       ? '<p>Remediation progress is not available.</p>'
@@ -80,7 +83,22 @@ export function statusPage(view: StatusView): string {
         : `<table>\n<caption>Remediation progress per endpoint</caption>\n<thead><tr><th scope="col">Campaign</th><th scope="col">Endpoint</th><th scope="col">Open</th><th scope="col">Done</th></tr></thead>\n<tbody>\n${view.remediation
             .map((r) => `<tr><td>${escapeHtml(r.campaign)}</td><td>${escapeHtml(r.hostname ?? r.endpoint)}</td><td>${r.open}</td><td>${r.done}</td></tr>`)
             .join('\n')}\n</tbody>\n</table>`
-  return page(`Status for ${view.customer.name}`, `<h1>Status for ${escapeHtml(view.customer.name)}</h1>\n<h2>Active incidents</h2>\n${incidents}\n<h2>Remediation</h2>\n${remediation}`)
+  return `<${h2}>Active incidents</${h2}>\n${incidents}\n<${h2}>Remediation</${h2}>\n${remediation}`
+}
+
+export function statusPage(view: StatusView): string {
+  return page(`Status for ${view.customer.name}`, `<h1>Status for ${escapeHtml(view.customer.name)}</h1>\n${statusSections(view, 1)}`)
+}
+
+/**
+ * The portal: a customer's own status page, exactly as its private link shows it; a partner's
+ * token, which covers its customers too, gets one section per customer on one page.
+ */
+export function portalPage(views: readonly StatusView[]): string {
+  if (views.length === 1) return statusPage(views[0]!)
+  const sections = views.map((view) => `<section>\n<h2>${escapeHtml(view.customer.name)}</h2>\n${statusSections(view, 2)}\n</section>`).join('\n')
+  const names = views.map((view) => view.customer.name).join(', ')
+  return page(`Status for ${names}`, `<h1>Status for ${escapeHtml(names)}</h1>\n${sections}`)
 }
 
 export function publicStatusPage(view: PublicStatusView): string {

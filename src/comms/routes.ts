@@ -1,9 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { requireActor } from '../shared/actor.js'
 import { IdParam } from '../shared/schemas.js'
-import { NoticeRequestSchema, PublishInputSchema, TemplateInputSchema, UpdateInputSchema } from './model.js'
-import { acknowledgedPage, acknowledgementFailurePage, acknowledgementFormPage, pageContentSecurityPolicy, publicStatusPage, statusNotFoundPage, statusPage } from './pages.js'
+import {
+  IssuedStatusLinkSchema,
+  NoticePreviewSchema,
+  NoticeRequestSchema,
+  NoticeSchema,
+  NoticeStatusSchema,
+  PublicIncidentSchema,
+  PublishInputSchema,
+  SendReportSchema,
+  StatusViewSchema,
+  TemplateInputSchema,
+  TemplateSchema,
+  UpdateInputSchema,
+  UpdateSchema,
+} from './model.js'
+import { prefersHtml } from './negotiation.js'
+import { acknowledgedPage, acknowledgementFailurePage, acknowledgementFormPage, pageContentSecurityPolicy, portalPage, publicStatusPage, statusNotFoundPage, statusPage } from './pages.js'
 import type { Comms } from './service.js'
 
 const tags = ['comms']
@@ -16,25 +32,33 @@ const IncidentParams = Type.Object({ incidentId: IdParam })
 const CustomerParams = Type.Object({ customerId: IdParam })
 const PreviewBody = Type.Object({ ...NoticeRequestSchema.properties, customer: Reference }, { additionalProperties: false })
 const SendBody = Type.Object({ ...NoticeRequestSchema.properties, sendDespiteProblems: Type.Optional(Type.Boolean({ description: 'Send to the customers who can be told even when others cannot (they are named in the answer).' })) }, { additionalProperties: false })
+const PortalSchema = Type.Object({ customers: Type.Array(StatusViewSchema) })
+
+/** The headers of every page shown outside the provider: nothing but its own inline style, never cached, no referrer (the URL may hold a token). */
+function setPageHeaders(reply: FastifyReply): void {
+  reply.header('content-security-policy', pageContentSecurityPolicy)
+  reply.header('cache-control', 'no-store')
+  reply.header('referrer-policy', 'no-referrer')
+}
 
 /** Templates, notices, updates, publication and status links under /api/v1; the portal for customer tokens. */
 export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (app, { comms }) => {
-  app.get('/comms/templates', { config: { access: viewer }, schema: { tags, summary: 'Notice templates' } }, async () => comms.listTemplates())
-  app.get('/comms/templates/:templateId', { config: { access: viewer }, schema: { tags, summary: 'A notice template', params: TemplateParams } }, async (request) => comms.getTemplate(request.params.templateId))
+  app.get('/comms/templates', { config: { access: viewer }, schema: { tags, summary: 'Notice templates', response: { 200: Type.Array(TemplateSchema) } } }, async () => comms.listTemplates())
+  app.get('/comms/templates/:templateId', { config: { access: viewer }, schema: { tags, summary: 'A notice template', params: TemplateParams, response: { 200: TemplateSchema } } }, async (request) => comms.getTemplate(request.params.templateId))
   app.post(
     '/comms/templates',
-    { config: { access: responder }, schema: { tags, summary: 'Save a template; placeholders naming unknown fields are refused', body: TemplateInputSchema } },
+    { config: { access: responder }, schema: { tags, summary: 'Save a template; placeholders naming unknown fields are refused', body: TemplateInputSchema, response: { 201: TemplateSchema } } },
     async (request, reply) => reply.code(201).send(await comms.saveTemplate(requireActor(request.actor), request.body)),
   )
   app.put(
     '/comms/templates/:templateId',
-    { config: { access: responder }, schema: { tags, summary: 'Change a template', params: TemplateParams, body: TemplateInputSchema } },
+    { config: { access: responder }, schema: { tags, summary: 'Change a template', params: TemplateParams, body: TemplateInputSchema, response: { 200: TemplateSchema } } },
     async (request) => comms.saveTemplate(requireActor(request.actor), request.body, request.params.templateId),
   )
 
   app.post(
     '/notices/preview',
-    { config: { access: responder }, schema: { tags, summary: 'One customer’s notice as it would be sent, with its recipients and any problems', body: PreviewBody } },
+    { config: { access: responder }, schema: { tags, summary: 'One customer’s notice as it would be sent, with its recipients and any problems', body: PreviewBody, response: { 200: NoticePreviewSchema } } },
     async (request) => {
       const { customer, ...notice } = request.body
       return comms.preview(requireActor(request.actor), notice, customer)
@@ -42,7 +66,7 @@ export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (a
   )
   app.post(
     '/notices',
-    { config: { access: responder }, schema: { tags, summary: 'Send notices to every affected customer', body: SendBody } },
+    { config: { access: responder }, schema: { tags, summary: 'Send notices to every affected customer', body: SendBody, response: { 201: SendReportSchema } } },
     async (request, reply) => {
       const { sendDespiteProblems, ...notice } = request.body
       return reply.code(201).send(await comms.send(requireActor(request.actor), notice, { sendDespiteProblems: sendDespiteProblems ?? false }))
@@ -52,27 +76,32 @@ export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (a
     '/notices',
     {
       config: { access: { role: 'viewer', customers: true } },
-      schema: { tags, summary: 'Notices sent, newest first', querystring: Type.Object({ incidentId: Type.Optional(IdParam), advisoryId: Type.Optional(IdParam), customerId: Type.Optional(IdParam) }) },
+      schema: {
+        tags,
+        summary: 'Notices sent, newest first',
+        querystring: Type.Object({ incidentId: Type.Optional(IdParam), advisoryId: Type.Optional(IdParam), customerId: Type.Optional(IdParam) }),
+        response: { 200: Type.Array(NoticeSchema) },
+      },
     },
     async (request) => comms.listNotices(requireActor(request.actor).scope, request.query),
   )
   app.get(
     '/notices/:noticeId',
-    { config: { access: { role: 'viewer', customers: true } }, schema: { tags, summary: 'A notice and where it stands per contact', params: NoticeParams } },
+    { config: { access: { role: 'viewer', customers: true } }, schema: { tags, summary: 'A notice and where it stands per contact', params: NoticeParams, response: { 200: NoticeStatusSchema } } },
     async (request) => comms.status(requireActor(request.actor).scope, request.params.noticeId),
   )
 
-  app.get('/incidents/:incidentId/updates', { config: { access: viewer }, schema: { tags, summary: 'An incident’s updates, newest first', params: IncidentParams } }, async (request) =>
+  app.get('/incidents/:incidentId/updates', { config: { access: viewer }, schema: { tags, summary: 'An incident’s updates, newest first', params: IncidentParams, response: { 200: Type.Array(UpdateSchema) } } }, async (request) =>
     comms.listUpdates(requireActor(request.actor), request.params.incidentId),
   )
   app.post(
     '/incidents/:incidentId/updates',
-    { config: { access: responder }, schema: { tags, summary: 'Post an update: status pages, and every contact sent a notice about the incident', params: IncidentParams, body: UpdateInputSchema } },
+    { config: { access: responder }, schema: { tags, summary: 'Post an update: status pages, and every contact sent a notice about the incident', params: IncidentParams, body: UpdateInputSchema, response: { 201: UpdateSchema } } },
     async (request, reply) => reply.code(201).send(await comms.postUpdate(requireActor(request.actor), request.params.incidentId, request.body)),
   )
   app.put(
     '/incidents/:incidentId/publication',
-    { config: { access: responder }, schema: { tags, summary: 'Show the incident on the public status page, under a public title', params: IncidentParams, body: PublishInputSchema } },
+    { config: { access: responder }, schema: { tags, summary: 'Show the incident on the public status page, under a public title', params: IncidentParams, body: PublishInputSchema, response: { 200: PublicIncidentSchema } } },
     async (request) => comms.publish(requireActor(request.actor), request.params.incidentId, request.body),
   )
   app.delete(
@@ -86,18 +115,39 @@ export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (a
 
   app.post(
     '/customers/:customerId/status-link',
-    { config: { access: responder }, schema: { tags, summary: 'A new private status-page link for the customer (earlier ones stop working); the token is shown once', params: CustomerParams } },
+    { config: { access: responder }, schema: { tags, summary: 'A new private status-page link for the customer (earlier ones stop working); the token is shown once', params: CustomerParams, response: { 201: IssuedStatusLinkSchema } } },
     async (request, reply) => reply.code(201).send(await comms.createStatusLink(requireActor(request.actor), request.params.customerId)),
   )
   app.delete(
     '/customers/:customerId/status-link',
-    { config: { access: responder }, schema: { tags, summary: 'Revoke the customer’s status-page links', params: CustomerParams } },
+    { config: { access: responder }, schema: { tags, summary: 'Revoke the customer’s status-page links', params: CustomerParams, response: { 200: Type.Object({ revoked: Type.Integer() }) } } },
     async (request) => comms.revokeStatusLink(requireActor(request.actor), request.params.customerId),
   )
 
-  app.get('/portal', { config: { access: { role: 'viewer', customers: true } }, schema: { tags, summary: 'The status page for a customer token: its incidents, updates and remediation' } }, async (request) => ({
-    customers: await comms.portal(requireActor(request.actor)),
-  }))
+  app.get(
+    '/portal',
+    {
+      config: { access: { role: 'viewer', customers: true } },
+      schema: {
+        tags,
+        summary: 'The status page for a customer token: its incidents, updates and remediation',
+        description: 'JSON, or the status page as HTML (one section per customer the token covers) when the Accept header prefers text/html. Staff tokens are refused: they see incidents directly.',
+        response: {
+          200: {
+            description: 'One view per customer the token covers.',
+            content: { 'application/json': { schema: PortalSchema }, 'text/html': { schema: Type.String() } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const views = await comms.portal(requireActor(request.actor))
+      reply.header('vary', 'accept')
+      if (!prefersHtml(request.headers.accept)) return reply.type('application/json; charset=utf-8').send({ customers: views })
+      setPageHeaders(reply)
+      return reply.type('text/html; charset=utf-8').send(portalPage(views))
+    },
+  )
 }
 
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 300 }) })
@@ -108,11 +158,7 @@ export const commsPages: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (ap
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
   })
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', pageContentSecurityPolicy)
-    reply.header('cache-control', 'no-store')
-    reply.header('referrer-policy', 'no-referrer')
-  })
+  app.addHook('onSend', async (_request, reply) => setPageHeaders(reply))
 
   app.get('/ack/:token', { config: { access: 'public' }, schema: { hide: true, params: TokenParams } }, async (request, reply) => {
     const view = await comms.checkAcknowledgement(request.params.token)

@@ -4,31 +4,26 @@ import { allTenants, systemActor, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
 import { newId } from '../shared/ids.js'
 import { parseInput } from '../shared/validate.js'
-import { PublishInputSchema, requireResponder, UpdateInputSchema, type PublicIncident, type Recipient, type StatusLink, type Update } from './model.js'
+import {
+  PublishInputSchema,
+  requireResponder,
+  UpdateInputSchema,
+  type EndpointProgress,
+  type IssuedStatusLink,
+  type PublicIncident,
+  type PublicStatusView,
+  type Recipient,
+  type StatusLink,
+  type StatusView,
+  type Update,
+} from './model.js'
 import type { CommsDeps } from './service.js'
 import * as store from './store.js'
-
-/** One endpoint's remediation progress, for a customer's status page. */
-export interface EndpointProgress {
-  campaign: string
-  endpoint: string
-  hostname: string | null
-  open: number
-  done: number
-}
 
 /** A customer's own remediation progress; the composition root wires it from remediation. */
 export type RemediationProgress = (customerId: string) => Promise<EndpointProgress[]>
 
-export interface StatusView {
-  customer: { id: string; name: string }
-  incidents: Array<{ id: string; title: string; status: string; severity: string; updates: Array<Pick<Update, 'state' | 'text' | 'createdAt'>> }>
-  remediation: EndpointProgress[] | null
-}
-
-export interface PublicStatusView {
-  incidents: Array<{ title: string; publishedAt: string; updates: Array<Pick<Update, 'state' | 'text' | 'createdAt'>> }>
-}
+export type { EndpointProgress, PublicStatusView, StatusView } from './model.js'
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
@@ -118,7 +113,7 @@ export function createStatusPages(deps: CommsDeps) {
   // Customers' private status pages
 
   /** A new private link for the customer; any earlier one stops working. The token is shown only now. */
-  async function createStatusLink(actor: Actor, customerReference: string): Promise<{ link: StatusLink; token: string; url: string }> {
+  async function createStatusLink(actor: Actor, customerReference: string): Promise<IssuedStatusLink> {
     requireResponder(actor)
     const customer = await customers.resolve(allTenants, customerReference)
     const token = randomBytes(32).toString('base64url')
