@@ -63,6 +63,27 @@ const ProgressSchema = Type.Object({
   customers: Type.Array(Type.Object({ customerId: Type.String(), customerName: Type.String(), ...Counts })),
 })
 
+const NullableSeconds = Type.Union([Type.Integer(), Type.Null()])
+const MetricsSchema = Type.Object({
+  campaignId: Type.String(),
+  startedAt: Timestamp,
+  customers: Type.Array(
+    Type.Object({
+      customerId: Type.String(),
+      customerName: Type.String(),
+      tasks: Type.Integer(),
+      open: Type.Integer(),
+      notifiedAt: NullableTimestamp,
+      acknowledgedAt: NullableTimestamp,
+      allClearAt: NullableTimestamp,
+      secondsToNotify: NullableSeconds,
+      secondsToAcknowledge: NullableSeconds,
+      secondsToAllClear: NullableSeconds,
+    }),
+  ),
+  overall: Type.Object({ allClearAt: NullableTimestamp, secondsToAllClear: NullableSeconds }),
+})
+
 const ScanReportSchema = Type.Object({
   importId: Type.String(),
   scans: Type.Integer(),
@@ -116,6 +137,15 @@ export const remediationRoutes: FastifyPluginAsyncTypebox<{ remediation: Remedia
     '/campaigns/:campaignId/progress',
     { config: { access: readers }, schema: { tags, summary: 'Counts by state, percent verified and overdue, overall and per customer', params: CampaignParams, response: { 200: ProgressSchema } } },
     async (request) => remediation.progress(requireActor(request.actor).scope, request.params.campaignId),
+  )
+
+  app.get(
+    '/campaigns/:campaignId/metrics',
+    {
+      config: { access: readers },
+      schema: { tags, summary: 'Per customer: when it was notified, acknowledged and all clear, and the seconds from the campaign’s start to each', params: CampaignParams, response: { 200: MetricsSchema } },
+    },
+    async (request) => remediation.metrics(requireActor(request.actor).scope, request.params.campaignId),
   )
 
   app.get(

@@ -274,6 +274,35 @@ for (const dialect of testDialects) {
       assert.deepEqual(schedules.map((s) => [s.cron, s.timezone]), [['0 8 * * *', 'UTC']])
     })
 
+    it('measures time to notify, acknowledge and all-clear per customer from the incident’s opening', async () => {
+      const { customers, incidents, comms, notifications, remediation } = t.services
+      const initech = (await customers.create(systemActor, { name: 'Initech', externalRef: 'initech', contacts: [{ name: 'Ina', email: 'ina@initech.example', role: 'security' }] })).id
+      await importLines(snapshot('m-1', 'initech', [desktopApp('18.12.416')]))
+      const openedAt = clock.now().toISOString()
+      const incident = await incidents.open(systemActor, { title: '3CX at Initech', severity: 'SEV2' })
+      await incidents.link(systemActor, incident.id, { kind: 'advisory', targetId: advisory })
+      clock.advance(15 * 60_000)
+      const sent = await comms.send(systemActor, { incidentId: incident.id, customers: [initech] })
+      clock.advance(30 * 60_000)
+      const message = (await notifications.list({ limit: 500 })).items.find((n) => n.recipient === 'ina@initech.example')!
+      const token = /\/ack\/([A-Za-z0-9._-]+)/.exec(message.text)![1]!
+      assert.equal((await comms.acknowledge(token, 'Ina')).ok, true)
+      clock.advance(15 * 60_000)
+      const created = await remediation.createCampaign(systemActor, { incidentId: incident.id, actions: [{ kind: 'upgrade', version: '18.12.425' }] })
+      clock.advance(60 * 60_000)
+      await importLines(snapshot('m-1', 'initech', [desktopApp('18.12.425')]))
+
+      const metrics = await remediation.metrics(systemActor.scope, created.id)
+
+      assert.deepEqual(sent.notices.map((n) => n.customerId), [initech])
+      assert.equal(metrics.startedAt, openedAt)
+      const row = metrics.customers.find((c) => c.customerId === initech)!
+      assert.deepEqual(
+        { tasks: row.tasks, open: row.open, notify: row.secondsToNotify, acknowledge: row.secondsToAcknowledge, allClear: row.secondsToAllClear },
+        { tasks: 1, open: 0, notify: 15 * 60, acknowledge: 45 * 60, allClear: 120 * 60 },
+      )
+    })
+
     it('counts progress per customer with percent verified', async () => {
       await importLines(snapshot('p-1', 'acme', [desktopApp('18.12.416')]), snapshot('p-2', 'acme', [desktopApp('18.12.416')]))
       const created = await campaign([{ kind: 'uninstall', product: '3CX Desktop App' }])

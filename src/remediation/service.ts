@@ -416,6 +416,14 @@ export function createRemediation(deps: RemediationDeps) {
     const byCustomer = groupBy(tasks, (t) => t.customerId)
     const names = await store.customerNames(db, [...byCustomer.keys()])
     const notices = deps.noticeTimes ? await deps.noticeTimes(campaign) : new Map<string, { notifiedAt: string | null; acknowledgedAt: string | null }>()
+    // The clock starts when the response did: the incident's opening, or else the campaign or the
+    // first notice about its advisories, whichever came first. (The campaign's scope was checked above.)
+    const firstNotice = [...notices.values()].map((n) => n.notifiedAt).filter((at): at is string => at !== null).sort()[0]
+    const startedAt = campaign.incidentId
+      ? (await incidents.get(systemActor, campaign.incidentId)).openedAt
+      : firstNotice !== undefined && firstNotice < campaign.createdAt
+        ? firstNotice
+        : campaign.createdAt
     const customerMetrics = [...byCustomer].map(([customerId, own]) => {
       const notice = notices.get(customerId)
       const clear = allClearAt(own)
@@ -427,14 +435,14 @@ export function createRemediation(deps: RemediationDeps) {
         notifiedAt: notice?.notifiedAt ?? null,
         acknowledgedAt: notice?.acknowledgedAt ?? null,
         allClearAt: clear,
-        secondsToNotify: secondsBetween(campaign.createdAt, notice?.notifiedAt ?? null),
-        secondsToAcknowledge: secondsBetween(campaign.createdAt, notice?.acknowledgedAt ?? null),
-        secondsToAllClear: secondsBetween(campaign.createdAt, clear),
+        secondsToNotify: secondsBetween(startedAt, notice?.notifiedAt ?? null),
+        secondsToAcknowledge: secondsBetween(startedAt, notice?.acknowledgedAt ?? null),
+        secondsToAllClear: secondsBetween(startedAt, clear),
       }
     })
     customerMetrics.sort((a, b) => a.customerName.localeCompare(b.customerName) || a.customerId.localeCompare(b.customerId))
     const overallClear = allClearAt(tasks)
-    return { campaignId, startedAt: campaign.createdAt, customers: customerMetrics, overall: { allClearAt: overallClear, secondsToAllClear: secondsBetween(campaign.createdAt, overallClear) } }
+    return { campaignId, startedAt, customers: customerMetrics, overall: { allClearAt: overallClear, secondsToAllClear: secondsBetween(startedAt, overallClear) } }
   }
 
   /** One CSV row per task the scope may see. */
