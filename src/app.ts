@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
 import { sql } from 'kysely'
-import { createAccess } from './access/index.js'
+import { createAccess, type Access } from './access/index.js'
 import { createAlerting, escalateJob, quietJob } from './alerting/index.js'
 import { createAudit } from './audit/index.js'
 import { defaultAlertRate, defaultMailConfig, publicUrlOf, type Config } from './config.js'
@@ -48,8 +48,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const db = database.db
   const clock = options.clock ?? systemClock
   const audit = createAudit({ db, clock })
-  const customers = createCustomers({ db, clock, audit })
-  const access = createAccess({ db, clock, audit, customers })
+  // Customers name their account owners, who are access's users; access scopes by customers.
+  let access: Access | undefined
+  const customers = createCustomers({ db, clock, audit, checkAccountOwner: async (userId) => void (await access!.requireStaffUser(userId, 'accountOwnerId')) })
+  access = createAccess({ db, clock, audit, customers })
   const inventory = createInventory({ db, clock, audit, customers })
   // Exposure follows both sides inside their transactions: a new advisory is matched against the
   // catalog as it is imported, and an inventory import's new catalog entries and changed endpoints

@@ -180,6 +180,14 @@ export function createAccess({ db, clock, audit, customers }: AccessDeps) {
     return user
   }
 
+  /** A user who may answer for something (an account, say): exists, staff, not disabled; else AppError 'invalid' naming `field`. */
+  async function requireStaffUser(id: string, field: string): Promise<User> {
+    const user = await store.findUser(db, id)
+    const problem = !user ? `no user ${id}` : user.disabledAt !== null ? `user ${user.email} is disabled` : user.role === 'customer' ? `user ${user.email} is a customer's user, not staff` : undefined
+    if (problem) throw new AppError('invalid', `${field}: ${problem}`, { problems: [{ field, message: problem }] })
+    return user!
+  }
+
   async function listUsers(request: Partial<PageRequest> = {}): Promise<Page<User>> {
     const limit = request.limit ?? defaultPageSize
     const afterEmailKey = request.cursor ? decodeCursor(request.cursor, 1)[0] : undefined
@@ -238,6 +246,7 @@ export function createAccess({ db, clock, audit, customers }: AccessDeps) {
     revokeToken,
     createUser,
     getUser,
+    requireStaffUser,
     listUsers,
     disableUser,
     ensureFirstAdminToken,

@@ -1,11 +1,13 @@
 import type { Job, JobCommit } from '../jobs/index.js'
 import type { OutboundMessage } from '../notifications/index.js'
+import type { Customer } from '../customers/index.js'
 import { allTenants, systemActor } from '../shared/actor.js'
+import { AppError } from '../shared/errors.js'
 import type { Acknowledgements } from './acknowledgements.js'
 import type { CommsDeps } from './service.js'
 import * as store from './store.js'
 
-/** The job that reminds contacts who have not acknowledged, then escalates to the notice's owner. */
+/** The job that reminds contacts who have not acknowledged, then escalates to the notice's owner (else the account owner). */
 export const reminderJob = 'comms.remind'
 
 /** A notice's follow-up when nobody acknowledges it: reminders to its contacts, then its owner. */
@@ -24,6 +26,7 @@ export function createReminders(deps: Pick<CommsDeps, 'db' | 'clock' | 'audit' |
     const waiting = (await store.listRecipients(db, noticeId)).filter((r) => !r.acknowledgedAt)
     if (waiting.length === 0) return
     const customer = await customers.get(allTenants, notice.customerId)
+    const owner = await escalationOwner(notice.ownerId, customer)
     const messages: OutboundMessage[] = []
     const links = { customerId: notice.customerId, ...(notice.incidentId && { incidentId: notice.incidentId }) }
     if (step === 'reminder') {
@@ -38,8 +41,7 @@ export function createReminders(deps: Pick<CommsDeps, 'db' | 'clock' | 'audit' |
           links,
         })
       }
-    } else if (notice.ownerId) {
-      const owner = await access.getUser(notice.ownerId)
+    } else if (owner) {
       messages.push({
         idempotencyKey: `comms-remind:${notice.id}:escalation:${owner.id}`,
         to: { email: owner.email, name: owner.name },
@@ -51,9 +53,26 @@ export function createReminders(deps: Pick<CommsDeps, 'db' | 'clock' | 'audit' |
     const nextAt = new Date(clock.now().getTime() + notice.escalationMinutes * 60_000).toISOString()
     return async (trx) => {
       for (const message of messages) await notifications.enqueue(trx, message)
-      if (step === 'reminder' && notice.ownerId) await jobs.enqueue({ type: reminderJob, payload: { noticeId, step: 'escalation' }, key: `comms-remind:${noticeId}:escalation`, runAt: nextAt }, trx)
+      if (step === 'reminder' && owner) await jobs.enqueue({ type: reminderJob, payload: { noticeId, step: 'escalation' }, key: `comms-remind:${noticeId}:escalation`, runAt: nextAt }, trx)
       if (messages.length > 0) await audit.record(trx, systemActor, { action: `comms.notice.${step === 'reminder' ? 'reminded' : 'escalated'}`, targetType: 'comms_notice', targetId: noticeId, customerId: notice.customerId, details: { messages: messages.length } })
     }
+  }
+
+  /**
+   * Who hears that a customer has not acknowledged: the owner named when the notice was sent,
+   * else the customer's account owner, else its partner's; the first who is still an active staff user.
+   */
+  async function escalationOwner(noticeOwner: string | null, customer: Customer) {
+    const parent = customer.parentId ? await customers.get(allTenants, customer.parentId) : undefined
+    for (const id of [noticeOwner, customer.accountOwnerId, parent?.accountOwnerId]) {
+      if (!id) continue
+      const user = await access.getUser(id).catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === 'not_found') return undefined
+        throw error
+      })
+      if (user && user.disabledAt === null && user.role !== 'customer') return user
+    }
+    return undefined
   }
 
   return { remind }

@@ -256,6 +256,32 @@ for (const dialect of testDialects) {
       })
     })
 
+    describe('escalation to the account owner', () => {
+      it('goes to the customer’s account owner when the notice names none, and to nobody while neither is set', async () => {
+        const accountOwner = (await test.services.access.createUser(systemActor, { email: 'amy@provider.example', name: 'Amy Account', role: 'viewer' })).id
+        await test.services.customers.update(systemActor, beta, { accountOwnerId: accountOwner })
+        const report = await test.services.comms.send(systemActor, { advisoryId, customers: ['Beta Networks', 'Acme Telecom'], reminderMinutes: 30, escalationMinutes: 30 })
+        const [betaNotice, acmeNotice] = ['Beta Networks', 'Acme Telecom'].map((name) => report.notices.find((n) => n.customerName === name)!.id)
+        const escalations = async (noticeId: string) =>
+          (await test.services.notifications.list({ limit: 500 })).items.filter((n) => n.idempotencyKey.startsWith(`comms-remind:${noticeId}:escalation:`)).map((n) => n.recipient)
+        const reminded = async (noticeId: string) =>
+          (await test.services.notifications.list({ limit: 500 })).items.some((n) => n.idempotencyKey.startsWith(`comms-remind:${noticeId}:reminder:`))
+
+        clock.advance(31 * minute)
+        await waitFor(async () => (await reminded(betaNotice!)) && (await reminded(acmeNotice!)), 'both reminders')
+        clock.advance(31 * minute)
+        await waitFor(async () => (await escalations(betaNotice!)).length > 0, 'Beta’s escalation')
+        await mailTo('amy@provider.example', /^Not acknowledged: Beta Networks/)
+        clock.advance(31 * minute)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+
+        assert.deepEqual(await escalations(betaNotice!), ['amy@provider.example'])
+        assert.deepEqual(await escalations(acmeNotice!), [])
+        const jobs = (await test.services.jobs.list({ type: 'comms.remind', limit: 500 })).items
+        assert.equal(jobs.filter((j) => (j.payload as { noticeId: string }).noticeId === acmeNotice && (j.payload as { step: string }).step === 'escalation').length, 0)
+      })
+    })
+
     describe('updates and status pages', () => {
       it('sends an incident update to the contacts who were sent a notice about it, and writes it to the timeline', async () => {
         await test.services.comms.postUpdate(systemActor, incident, { state: 'identified', text: 'We found the cause.' })

@@ -51,6 +51,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
     .option('--partner', 'this organisation is a partner that resells to customers of its own')
     .option('--parent <partner>', 'the partner this customer buys through (id, name or external reference)')
     .option('--external-ref <ref>', 'its id in your RMM or PSA')
+    .option('--account-owner <userId>', 'the provider user who answers for it (unacknowledged notices escalate to them)')
     .option('--notes <text>', 'free text')
     .option('--contact <contact...>', 'a contact as "Name <email>" or "Name <email> role" (role: primary, technical, security, billing, executive, other)')
     .action(
@@ -61,6 +62,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
           kind: options.partner === true ? 'partner' : 'customer',
           ...(parent && { parentId: parent.id }),
           ...(typeof options.externalRef === 'string' && { externalRef: options.externalRef }),
+          ...(typeof options.accountOwner === 'string' && { accountOwnerId: options.accountOwner }),
           ...(typeof options.notes === 'string' && { notes: options.notes }),
           contacts: ((options.contact as string[] | undefined) ?? []).map(parseContact),
         })
@@ -74,6 +76,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
     .option('--kind <kind>', 'customer or partner')
     .option('--parent <partner>', 'new partner (id, name or external reference); "none" to remove')
     .option('--external-ref <ref>', 'new external reference; "none" to remove')
+    .option('--account-owner <userId>', 'new account owner (a user id); "none" to remove')
     .option('--notes <text>', 'new notes')
     .action(
       door.action(async ({ services, actor }, [reference], options) => {
@@ -85,6 +88,7 @@ export function registerCustomerCommands(program: Command, door: CliDoor): void 
           ...(options.kind !== undefined && { kind: options.kind }),
           ...(parentId !== undefined && { parentId }),
           ...(options.externalRef !== undefined && { externalRef: options.externalRef === 'none' ? null : options.externalRef }),
+          ...(options.accountOwner !== undefined && { accountOwnerId: options.accountOwner === 'none' ? null : options.accountOwner }),
           ...(options.notes !== undefined && { notes: options.notes }),
         }
         if (Object.keys(patch).length === 0) throw new AppError('invalid', 'nothing to change: give at least one option')
@@ -157,6 +161,7 @@ function describe(door: CliDoor, customer: CustomerWithContacts): string {
       ['kind', customer.kind],
       ['partner', customer.parentId],
       ['external ref', customer.externalRef],
+      ['account owner', customer.accountOwnerId],
       ['notes', customer.notes],
       ['created', customer.createdAt],
       ['archived', customer.archivedAt],

@@ -28,6 +28,8 @@ export interface Customer {
   kind: CustomerKind
   parentId: string | null
   externalRef: string | null
+  /** The provider's user who answers for this customer; unacknowledged notices escalate to them. */
+  accountOwnerId: string | null
   notes: string
   createdAt: string
   updatedAt: string
@@ -62,6 +64,7 @@ export const CustomerInputSchema = Type.Object(
     kind: Type.Optional(Type.Enum([...customerKinds])),
     parentId: Type.Optional(Type.Union([Id, Type.Null()])),
     externalRef: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    accountOwnerId: Type.Optional(Type.Union([Id, Type.Null()], { description: 'a staff user id: the account owner' })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
     contacts: Type.Optional(Type.Array(ContactInputSchema, { maxItems: 100 })),
   },
@@ -75,6 +78,7 @@ export const CustomerPatchSchema = Type.Object(
     kind: Type.Optional(Type.Enum([...customerKinds])),
     parentId: Type.Optional(Type.Union([Id, Type.Null()])),
     externalRef: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    accountOwnerId: Type.Optional(Type.Union([Id, Type.Null()], { description: 'a staff user id: the account owner; null clears it' })),
     notes: Type.Optional(Type.String({ maxLength: 10_000 })),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -29,6 +29,7 @@ const customerFields = {
   kind: Type.Enum([...customerKinds]),
   parentId: Type.Union([Type.String(), Type.Null()]),
   externalRef: Type.Union([Type.String(), Type.Null()]),
+  accountOwnerId: Type.Union([Type.String(), Type.Null()]),
   notes: Type.String(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

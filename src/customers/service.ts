@@ -27,6 +27,12 @@ export interface CustomersDeps {
   db: Db
   clock: Clock
   audit: Audit
+  /**
+   * Seam: refuses (AppError 'invalid', field accountOwnerId) a user who cannot own an account.
+   * Users live in access, which depends on customers; the composition root wires this.
+   * Without it, account owners cannot be set.
+   */
+  checkAccountOwner?: ((userId: string) => Promise<void>) | undefined
 }
 
 export interface CustomerListRequest extends Partial<PageRequest> {
@@ -48,9 +54,17 @@ async function conflictOnDuplicate<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createCustomers({ db, clock, audit }: CustomersDeps) {
+export function createCustomers({ db, clock, audit, checkAccountOwner }: CustomersDeps) {
+  /** Before any transaction: the check reads another module's store. */
+  async function checkOwner(userId: string | null | undefined): Promise<void> {
+    if (userId === undefined || userId === null) return
+    if (!checkAccountOwner) throw new AppError('invalid', 'account owners cannot be set here', { problems: [{ field: 'accountOwnerId', message: 'not supported' }] })
+    await checkAccountOwner(userId)
+  }
+
   async function create(actor: Actor, input: unknown): Promise<CustomerWithContacts> {
     const data = parseInput(CustomerInputSchema, input, 'customer')
+    await checkOwner(data.accountOwnerId)
     const now = clock.now().toISOString()
     const row: store.CustomerRow = {
       id: newId(),
@@ -59,6 +73,7 @@ export function createCustomers({ db, clock, audit }: CustomersDeps) {
       kind: data.kind ?? 'customer',
       parentId: data.parentId ?? null,
       externalRef: data.externalRef ?? null,
+      accountOwnerId: data.accountOwnerId ?? null,
       notes: data.notes ?? '',
       createdAt: now,
       updatedAt: now,
@@ -110,6 +125,7 @@ export function createCustomers({ db, clock, audit }: CustomersDeps) {
 
   async function update(actor: Actor, id: string, patch: unknown): Promise<CustomerWithContacts> {
     const data = parseInput(CustomerPatchSchema, patch, 'customer change')
+    await checkOwner(data.accountOwnerId)
     await conflictOnDuplicate(() => db.transaction().execute(async (trx) => {
       const current = await store.findCustomer(trx, actor.scope, id)
       if (!current) throw notFound('customer', id)
@@ -125,6 +141,10 @@ export function createCustomers({ db, clock, audit }: CustomersDeps) {
         if (data.externalRef !== null) await assertUnique(trx, null, data.externalRef)
         changes.externalRef = data.externalRef
         changed.externalRef = { from: current.externalRef, to: data.externalRef }
+      }
+      if (data.accountOwnerId !== undefined && data.accountOwnerId !== current.accountOwnerId) {
+        changes.accountOwnerId = data.accountOwnerId
+        changed.accountOwnerId = { from: current.accountOwnerId, to: data.accountOwnerId }
       }
       const kind = data.kind ?? current.kind
       if (kind !== current.kind) {

@@ -24,6 +24,8 @@ export interface CustomersTable {
   created_at: Timestamp
   updated_at: Timestamp
   archived_at: NullableTimestamp
+  /** A user id (access); checked by the service, no foreign key. */
+  account_owner_id: string | null
 }
 
 export interface CustomerContactsTable {

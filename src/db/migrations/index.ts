@@ -11,6 +11,7 @@ import * as m0009 from './0009_incidents.js'
 import * as m0010 from './0010_alerting.js'
 import * as m0011 from './0011_remediation.js'
 import * as m0012 from './0012_comms.js'
+import * as m0013 from './0013_customer_account_owner.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_alerting': m0010,
   '0011_remediation': m0011,
   '0012_comms': m0012,
+  '0013_customer_account_owner': m0013,
 }
