@@ -78,6 +78,30 @@ for (const dialect of testDialects) {
       assert.equal(response.json().overall.total, 2)
     })
 
+    it('shows a customer token its own tasks, metrics and export rows on every read route, and lets it change nothing', async () => {
+      const all = (await get(`/api/v1/campaigns/${campaignId}/tasks?limit=500`)).json().items as Array<{ id: string; customerId: string; hostname: string }>
+      const foreign = all.find((task) => task.customerId !== acme)!
+      assert.ok(foreign, 'the campaign has another customer’s task')
+
+      const tasks = await get(`/api/v1/campaigns/${campaignId}/tasks?limit=500`, customerToken)
+      const askedForForeign = await get(`/api/v1/campaigns/${campaignId}/tasks?limit=500&customerId=${foreign.customerId}`, customerToken)
+      const metrics = await get(`/api/v1/campaigns/${campaignId}/metrics`, customerToken)
+      const csv = await get(`/api/v1/campaigns/${campaignId}/export.csv`, customerToken)
+      const csvCustomers = await get(`/api/v1/campaigns/${campaignId}/export.csv?of=customers`, customerToken)
+      const changed = await t.inject({ method: 'PATCH', url: `/api/v1/campaigns/${campaignId}/tasks/${foreign.id}`, headers: { authorization: `Bearer ${customerToken}` }, payload: { state: 'in_progress' } })
+      const created = await t.inject({ method: 'POST', url: '/api/v1/campaigns', headers: { authorization: `Bearer ${customerToken}` }, payload: { advisoryId: 'CORDON-2023-0001', actions: [{ kind: 'av_scan' }] } })
+
+      assert.deepEqual([...new Set(tasks.json().items.map((task: { customerId: string }) => task.customerId))], [acme])
+      assert.deepEqual(askedForForeign.json().items, [])
+      assert.equal(metrics.statusCode, 200, metrics.body)
+      assert.deepEqual(metrics.json().customers.map((c: { customerId: string }) => c.customerId), [acme])
+      assert.ok(!csv.body.includes(foreign.hostname) && !csv.body.includes('Globex'), csv.body)
+      assert.equal(csv.body.trimEnd().split('\r\n').length, 1 + 2)
+      assert.ok(!csvCustomers.body.includes('Globex'), csvCustomers.body)
+      assert.equal(changed.statusCode, 403)
+      assert.equal(created.statusCode, 403)
+    })
+
     it('exports the campaign as a CSV attachment', async () => {
       const response = await get(`/api/v1/campaigns/${campaignId}/export.csv`)
 
