@@ -18,7 +18,7 @@ import { buildServer } from './http/server.js'
 import { createJobs, type JobHandler, type Worker } from './jobs/index.js'
 import { createNotifications, deliveryJobType } from './notifications/index.js'
 import { createRemediation, overdueRemindersJob, raiseAlertJob } from './remediation/index.js'
-import { systemActor } from './shared/actor.js'
+import { allTenants, systemActor } from './shared/actor.js'
 import { systemClock, type Clock } from './shared/clock.js'
 
 /** The composition root: the only place that builds modules and connects them. */
@@ -65,7 +65,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const hunt = createHunt({ db, clock, audit, customers, intel, inventory, jobs, dataDir: config.dataDir })
   const incidents = createIncidents({ db, clock, audit, access, customers, intel })
   const mail = config.mail ?? defaultMailConfig
-  const notifications = createNotifications({ db, clock, audit, jobs, mail: { url: mail.smtpUrl, from: mail.from } })
+  const notifications = createNotifications({ db, clock, audit, jobs, mail: { url: mail.smtpUrl, from: mail.from }, resolveCustomer: (reference) => customers.resolve(allTenants, reference) })
   const alerting = createAlerting({ db, clock, audit, jobs, access, incidents, notifications, rateLimit: config.alertRate ?? defaultAlertRate })
   // Remediation's metrics read when customers were told from comms, which reads remediation's progress back.
   let comms: Comms | undefined

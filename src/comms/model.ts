@@ -122,6 +122,8 @@ export const NoticePreviewSchema = Type.Object({
   customerId: Type.String(),
   customerName: Type.String(),
   recipients: Type.Array(Type.Object({ contactId: Type.String(), name: Type.String(), email: Type.String() })),
+  /** The customer's own channels (its ticketing webhook, say) the notice also goes to. */
+  channels: Type.Array(Type.Object({ channelId: Type.String(), name: Type.String(), kind: Type.String() })),
   problems: Type.Array(RecipientProblemSchema),
   ...RenderedNoticeSchema.properties,
 })
@@ -129,7 +131,7 @@ export type NoticePreview = Static<typeof NoticePreviewSchema>
 
 /** The notices a send wrote (one per customer told) and the customers or contacts who could not be told. */
 export const SendReportSchema = Type.Object({
-  notices: Type.Array(Type.Object({ id: Type.String(), customerId: Type.String(), customerName: Type.String(), recipients: Type.Integer() })),
+  notices: Type.Array(Type.Object({ id: Type.String(), customerId: Type.String(), customerName: Type.String(), recipients: Type.Integer(), channels: Type.Integer({ description: 'channels the notice also went to: the customer’s own, then those named in the request' }) })),
   problems: Type.Array(RecipientProblemSchema),
 })
 export type SendReport = Static<typeof SendReportSchema>

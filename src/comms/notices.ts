@@ -1,6 +1,7 @@
 import type { Contact, ContactRole, Customer } from '../customers/index.js'
 import type { Finding } from '../exposure/index.js'
 import type { StoredSighting } from '../hunt/index.js'
+import type { Channel } from '../notifications/index.js'
 import { allTenants, systemActor, type Actor, type TenantScope } from '../shared/actor.js'
 import { AppError, notFound, type FieldProblem } from '../shared/errors.js'
 import { newId } from '../shared/ids.js'
@@ -37,6 +38,8 @@ export interface CustomerPlan {
   customer: Pick<Customer, 'id' | 'name' | 'kind'>
   facts: NoticeFacts
   contacts: Contact[]
+  /** The customer's own enabled channels. */
+  channels: Channel[]
 }
 
 export interface NoticePlan {
@@ -130,7 +133,7 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
       if (customer.parentId) partners.set(customer.parentId, [...(partners.get(customer.parentId) ?? []), customer])
       if (chosen && !chosen.has(id)) continue
       const facts: NoticeFacts = { ...base, customer: { id: customer.id, name: customer.name, kind: customer.kind }, endpoints: endpointLines(findings.get(id)), sightings: sightingLines(sightings.get(id)) }
-      plans.push({ customer, facts, contacts: pickContacts(customer, customer.contacts, roles, problems) })
+      plans.push({ customer, facts, contacts: pickContacts(customer, customer.contacts, roles, problems), channels: [] })
     }
     for (const [partnerId, children] of partners) {
       if (chosen && !chosen.has(partnerId)) continue
@@ -138,8 +141,10 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
       const endpoints = [...endpointLines(findings.get(partnerId)), ...children.flatMap((child) => endpointLines(findings.get(child.id), `${child.name}: `))]
       const seen = [...sightingLines(sightings.get(partnerId)), ...children.flatMap((child) => sightingLines(sightings.get(child.id), `${child.name}: `))]
       const facts: NoticeFacts = { ...base, customer: { id: partner.id, name: partner.name, kind: partner.kind }, endpoints, sightings: seen }
-      plans.push({ customer: partner, facts, contacts: pickContacts(partner, partner.contacts, roles, problems) })
+      plans.push({ customer: partner, facts, contacts: pickContacts(partner, partner.contacts, roles, problems), channels: [] })
     }
+    const owned = await notifications.customerChannels(plans.map((p) => p.customer.id))
+    for (const p of plans) p.channels = owned.get(p.customer.id) ?? []
     return { customers: plans, problems, advisoryId: advisories[0]?.id ?? null }
   }
 
@@ -173,6 +178,7 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
       customerId: customer.id,
       customerName: customer.name,
       recipients: own.contacts.map((c) => ({ contactId: c.id, name: c.name, email: c.email })),
+      channels: own.channels.map((c) => ({ channelId: c.id, name: c.name, kind: c.kind })),
       problems: planned.problems.filter((p) => p.customerId === customer.id),
       ...renderNotice(template, own.facts, '(each recipient gets a personal acknowledgement link when the notice is sent)'),
     }
@@ -227,7 +233,8 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
           })
           recipients.push({ noticeId: notice.id, contactId: contact.id, name: contact.name, email: contact.email, notificationId: sent.id, acknowledgedAt: null, acknowledgedBy: null })
         }
-        for (const channelId of request.channels ?? []) {
+        const channelIds = [...new Set([...customerPlan.channels.map((c) => c.id), ...(request.channels ?? [])])]
+        for (const channelId of channelIds) {
           await notifications.enqueue(trx, {
             idempotencyKey: `comms-notice:${notice.id}:channel:${channelId}`,
             to: { channelId },
@@ -244,7 +251,7 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
         if (notice.incidentId) {
           await incidents.recordIn(trx, notice.incidentId, { kind: 'notice.sent', text: `Notice sent to ${customerPlan.customer.name} (${recipients.length} contact(s))`, actorLabel: actor.label, data: { noticeId: notice.id } })
         }
-        report.notices.push({ id: notice.id, customerId: notice.customerId, customerName: customerPlan.customer.name, recipients: recipients.length })
+        report.notices.push({ id: notice.id, customerId: notice.customerId, customerName: customerPlan.customer.name, recipients: recipients.length, channels: channelIds.length })
       }
     })
     return report

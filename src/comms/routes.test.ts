@@ -128,7 +128,7 @@ for (const dialect of testDialects) {
         assert.equal(response.statusCode, 200)
         const body = response.json()
         assert.deepEqual(body, await test.services.comms.preview(systemActor, request, 'Acme Telecom'))
-        assert.deepEqual(Object.keys(body).sort(), ['customerId', 'customerName', 'html', 'problems', 'recipients', 'subject', 'text'])
+        assert.deepEqual(Object.keys(body).sort(), ['channels', 'customerId', 'customerName', 'html', 'problems', 'recipients', 'subject', 'text'])
         assert.deepEqual(body.recipients.map((r: { name: string; email: string }) => `${r.name} <${r.email}>`).sort(), ['Ann <ann@acme.example>', 'Art <art@acme.example>'])
         assert.ok(body.recipients.every((r: { contactId: string }) => r.contactId.length > 0))
         assert.deepEqual(body.problems, [{ customerId: acme, customerName: 'Acme Telecom', contactId: dud.id, problem: 'invalid_address', message: body.problems[0]!.message }])
@@ -142,7 +142,7 @@ for (const dialect of testDialects) {
         assert.equal(sent.statusCode, 201)
         const report = sent.json()
         assert.equal(report.notices.length, 1)
-        assert.deepEqual({ ...(report.notices[0] as Record<string, unknown>), id: undefined }, { id: undefined, customerId: acme, customerName: 'Acme Telecom', recipients: 2 })
+        assert.deepEqual({ ...(report.notices[0] as Record<string, unknown>), id: undefined }, { id: undefined, customerId: acme, customerName: 'Acme Telecom', recipients: 2, channels: 0 })
         assert.deepEqual(report.problems.map((p: { customerName: string; problem: string; contactId: string | null }) => [p.customerName, p.problem, typeof p.contactId]), [['Acme Telecom', 'invalid_address', 'string']])
         const noticeId = report.notices[0].id as string
 

@@ -340,5 +340,37 @@ for (const dialect of testDialects) {
         for (const foreign of ['Acme', 'Beta', 'Delta', 'Gamma', 'Voice platform compromise', '-pbx']) assert.ok(!after.body.includes(foreign), `shows ${foreign}`)
       })
     })
+
+    describe('a customer’s own channels', () => {
+      it('sends the customer’s notices and updates to its own webhook too, and no other customer’s', async () => {
+        const receiver = await startWebhookReceiver()
+        const { notifications, comms, incidents } = test.services
+        const channel = await notifications.createChannel(systemActor, { name: 'Beta ticketing', kind: 'webhook', url: `${receiver.url}/beta`, customer: 'Beta Networks' })
+        try {
+          await assert.rejects(notifications.createChannel(systemActor, { name: 'Nobody', kind: 'webhook', url: `${receiver.url}/x`, customer: 'No Such Customer' }), (error: AppError) => error.kind === 'not_found')
+          const preview = await comms.preview(systemActor, { advisoryId }, 'Beta Networks')
+          const betaIncident = (await incidents.open(systemActor, { title: 'Beta softphones', severity: 'SEV3', customerIds: [beta] })).id
+          await incidents.link(systemActor, betaIncident, { kind: 'advisory', targetId: advisoryId })
+
+          const sent = await comms.send(systemActor, { advisoryId, customers: ['Acme Telecom', 'Beta Networks'] })
+          await waitFor(() => receiver.requests.length >= 1, 'the advisory notice at Beta’s webhook')
+          await comms.send(systemActor, { incidentId: betaIncident, customers: ['Beta Networks'] })
+          await comms.postUpdate(systemActor, betaIncident, { state: 'monitoring', text: 'Watching for lookups.' })
+          await waitFor(() => receiver.requests.length >= 3, 'the incident notice and the update at Beta’s webhook')
+          await new Promise((resolve) => setTimeout(resolve, 100))
+
+          assert.equal(channel.customerId, beta)
+          assert.deepEqual(preview.channels, [{ channelId: channel.id, name: 'Beta ticketing', kind: 'webhook' }])
+          assert.deepEqual(sent.notices.map((n) => `${n.customerName}:${n.channels}`).sort(), ['Acme Telecom:0', 'Beta Networks:1'])
+          const events = receiver.requests.map((r) => (JSON.parse(r.body) as { event: { type: string; data: { customerId: string; text?: string } } }).event)
+          // Delivered by several workers at once: in any order.
+          assert.deepEqual(events.map((e) => `${e.type} ${e.data.customerId}`).sort(), ['comms.notice ' + beta, 'comms.notice ' + beta, 'comms.update ' + beta])
+          assert.equal(events.find((e) => e.type === 'comms.update')!.data.text, 'Watching for lookups.')
+        } finally {
+          await notifications.updateChannel(systemActor, channel.id, { disabled: true })
+          await receiver.close()
+        }
+      })
+    })
   })
 }

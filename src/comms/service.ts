@@ -30,7 +30,7 @@ export interface CommsDeps {
   exposure: Pick<Exposure, 'listFindings'>
   hunt: Pick<HuntService, 'listSightings'>
   incidents: Pick<Incidents, 'get' | 'list' | 'recordIn'>
-  notifications: Pick<Notifications, 'enqueue' | 'get'>
+  notifications: Pick<Notifications, 'enqueue' | 'get' | 'customerChannels'>
   jobs: Pick<Jobs, 'enqueue'>
   /** Where links in messages point: the server's public origin, e.g. https://cordon.example.net. */
   linkBase: string

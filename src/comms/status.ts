@@ -49,9 +49,12 @@ export function createStatusPages(deps: CommsDeps) {
     const update: Update = { id: newId(), incidentId: incident.id, state: data.state, text: data.text.trim(), public: data.public ?? false, createdBy: actor.label, createdAt: clock.now().toISOString() }
     // Subscribed: every contact who was sent a notice about this incident.
     const subscribed = new Map<string, Recipient & { customerId: string }>()
-    for (const notice of await store.listNotices(db, allTenants, { incidentId: incident.id })) {
+    const notices = await store.listNotices(db, allTenants, { incidentId: incident.id })
+    for (const notice of notices) {
       for (const recipient of await store.listRecipients(db, notice.id)) subscribed.set(recipient.contactId, { ...recipient, customerId: notice.customerId })
     }
+    // And the channels of their own (a ticketing webhook, say) of every customer sent a notice.
+    const channels = await notifications.customerChannels([...new Set(notices.map((n) => n.customerId))])
     await db.transaction().execute(async (trx) => {
       await store.insertUpdate(trx, update)
       for (const recipient of subscribed.values()) {
@@ -62,6 +65,18 @@ export function createStatusPages(deps: CommsDeps) {
           text: `${update.text}\n\nStatus: ${update.state}\n`,
           links: { customerId: recipient.customerId, incidentId: incident.id },
         })
+      }
+      for (const [customerId, owned] of channels) {
+        for (const channel of owned) {
+          await notifications.enqueue(trx, {
+            idempotencyKey: `comms-update:${update.id}:channel:${channel.id}`,
+            to: { channelId: channel.id },
+            subject: `Update (${update.state}): ${notices.find((n) => n.customerId === customerId)?.subject ?? 'security incident'}`.slice(0, 300),
+            text: `${update.text}\n\nStatus: ${update.state}\n`,
+            event: { type: 'comms.update', data: { updateId: update.id, incidentId: incident.id, customerId, state: update.state, text: update.text, createdAt: update.createdAt } },
+            links: { customerId, incidentId: incident.id },
+          })
+        }
       }
       await incidents.recordIn(trx, incident.id, { kind: 'update.posted', text: `Update (${update.state}): ${update.text}`, actorLabel: actor.label, data: { updateId: update.id, public: update.public, recipients: subscribed.size } })
       await audit.record(trx, actor, { action: 'comms.update.posted', targetType: 'incident', targetId: incident.id, details: { updateId: update.id, state: update.state, public: update.public, recipients: subscribed.size } })

@@ -336,6 +336,8 @@ export interface NotificationChannelsTable {
   created_at: Timestamp
   updated_at: Timestamp
   disabled_at: NullableTimestamp
+  /** The customer the channel belongs to; null for the provider's own. */
+  customer_id: string | null
 }
 
 export interface NotificationsTable {

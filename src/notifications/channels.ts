@@ -31,6 +31,8 @@ export interface ChannelsDeps {
   clock: Clock
   audit: Audit
   delivery: Pick<ReturnType<typeof createDelivery>, 'sendTo'>
+  /** Finds the customer a channel is for (id, external reference or name); without it, channels are the provider's only. */
+  resolveCustomer?: ((reference: string) => Promise<{ id: string }>) | undefined
 }
 
 /** Two writers racing past the name check: the loser gets a conflict, not a crash. */
@@ -43,7 +45,7 @@ async function conflictOnDuplicate<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createChannels({ db, clock, audit, delivery }: ChannelsDeps) {
+export function createChannels({ db, clock, audit, delivery, resolveCustomer }: ChannelsDeps) {
   async function listChannels(actor: Actor): Promise<Channel[]> {
     return (await store.listChannels(db)).map((channel) => present(actor, channel))
   }
@@ -53,6 +55,16 @@ export function createChannels({ db, clock, audit, delivery }: ChannelsDeps) {
     const channel = await store.findChannel(executor, id, { lock: executor.isTransaction })
     if (!channel) throw notFound('notification channel', id)
     return channel
+  }
+
+  /** Each customer's enabled channels, as a non-admin sees them. */
+  async function customerChannels(customerIds: readonly string[]): Promise<Map<string, Channel[]>> {
+    const out = new Map<string, Channel[]>()
+    for (const channel of await store.listCustomerChannels(db, customerIds)) {
+      const shown = present(readerOnly, channel)
+      out.set(channel.customerId!, [...(out.get(channel.customerId!) ?? []), shown])
+    }
+    return out
   }
 
   async function getChannel(actor: Actor, id: string): Promise<Channel> {
@@ -73,7 +85,10 @@ export function createChannels({ db, clock, audit, delivery }: ChannelsDeps) {
   async function createChannel(actor: Actor, input: unknown): Promise<ChannelWithSecret> {
     const data = parseInput(ChannelInputSchema, input, 'notification channel')
     const problems = targetProblems('create', data.kind, data)
+    if (data.customer !== undefined && !resolveCustomer) problems.push({ field: 'customer', message: 'customers’ channels cannot be made here' })
     if (problems.length > 0) throw invalidInput('notification channel', problems)
+    // Before the transaction: the customer is another module's read.
+    const customerId = data.customer !== undefined ? (await resolveCustomer!(data.customer)).id : null
     const now = clock.now().toISOString()
     const channel: store.StoredChannel = {
       id: newId(),
@@ -87,6 +102,7 @@ export function createChannels({ db, clock, audit, delivery }: ChannelsDeps) {
       createdAt: now,
       updatedAt: now,
       disabledAt: null,
+      customerId,
     }
     return conflictOnDuplicate(() =>
       db.transaction().execute(async (trx) => {
@@ -96,7 +112,8 @@ export function createChannels({ db, clock, audit, delivery }: ChannelsDeps) {
           action: 'notification_channel.created',
           targetType: 'notification_channel',
           targetId: channel.id,
-          details: { name: channel.name, kind: channel.kind, preset: channel.preset, recipient: recipientOf(channel), secretGiven: data.secret !== undefined },
+          ...(customerId && { customerId }),
+          details: { name: channel.name, kind: channel.kind, preset: channel.preset, recipient: recipientOf(channel), secretGiven: data.secret !== undefined, customerId },
         })
         return { ...present(actor, channel), secret: channel.secret }
       }),
@@ -219,7 +236,7 @@ export function createChannels({ db, clock, audit, delivery }: ChannelsDeps) {
     }
   }
 
-  return { listChannels, getChannel, findChannel, resolveChannel, createChannel, updateChannel, removeChannel, testChannel }
+  return { listChannels, customerChannels, getChannel, findChannel, resolveChannel, createChannel, updateChannel, removeChannel, testChannel }
 }
 
 /** Who other modules look channels up as: they learn that a channel exists, never its credentials. */

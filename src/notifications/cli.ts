@@ -38,6 +38,7 @@ export function registerNotificationCommands(program: Command, door: CliDoor): v
     .option('--webhook <url>', 'a webhook channel: the http:// or https:// URL')
     .option('--preset <preset>', 'webhook body: generic (default), slack or teams')
     .option('--secret <secret>', 'webhook signing secret (default: generated)')
+    .option('--customer <customer>', 'the customer the channel belongs to: its notices and updates go here too')
     .action(
       door.action(async ({ services, actor }, _args, options) => {
         const email = options.email as string | undefined
@@ -51,13 +52,14 @@ export function registerNotificationCommands(program: Command, door: CliDoor): v
         const created = await services.notifications.createChannel(
           actor,
           email !== undefined
-            ? { name: options.name, kind: 'email', address: email }
+            ? { name: options.name, kind: 'email', address: email, ...(options.customer !== undefined && { customer: options.customer }) }
             : {
                 name: options.name,
                 kind: 'webhook',
                 url: webhook,
                 ...(options.preset !== undefined && { preset: options.preset }),
                 ...(options.secret !== undefined && { secret: options.secret }),
+                ...(options.customer !== undefined && { customer: options.customer }),
               },
         )
         return { data: created, human: describeCreated(created) }

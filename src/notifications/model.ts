@@ -42,6 +42,8 @@ export interface Channel {
   updatedAt: string
   /** A disabled channel keeps its messages; each one still queued for it dies at its next attempt. */
   disabledAt: string | null
+  /** The customer whose channel this is (notices and updates for it go here too); null for the provider's own. */
+  customerId: string | null
 }
 
 /** A channel as it is created or its secret rotated: the one time the signing secret is shown. */
@@ -142,6 +144,7 @@ export const ChannelInputSchema = Type.Object(
     url: Type.Optional(Type.String({ maxLength: 2000, description: 'Webhook channels: an http:// or https:// URL.' })),
     preset: Type.Optional(Type.Enum([...webhookPresets], { description: 'Webhook channels: the body format (default generic).' })),
     secret: Type.Optional(Secret),
+    customer: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The customer the channel belongs to (id, external reference or name): its notices and updates go here too.' })),
   },
   { additionalProperties: false },
 )

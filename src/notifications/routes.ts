@@ -15,6 +15,7 @@ const channelFields = {
   createdAt: Timestamp,
   updatedAt: Timestamp,
   disabledAt: NullableTimestamp,
+  customerId: Nullable(Type.String({ description: 'The customer the channel belongs to; null for the provider’s own.' })),
 }
 const ChannelSchema = Type.Object(channelFields)
 const ChannelWithSecretSchema = Type.Object({

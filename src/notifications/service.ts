@@ -33,6 +33,8 @@ export interface NotificationsDeps {
   mail: { url: string | null; from: string }
   /** Outbound HTTP for webhooks; the global fetch by default. */
   fetch?: typeof fetch
+  /** Finds the customer a channel is for; without it, every channel is the provider's. */
+  resolveCustomer?: ((reference: string) => Promise<{ id: string }>) | undefined
 }
 
 /** The notifications module's use-cases: the outbox, its channels, and what was sent. */
@@ -47,6 +49,8 @@ export interface Notifications {
   enqueue(trx: Db, message: OutboundMessage): Promise<Notification>
   /** Every channel, by name. Webhook URLs are shown in full to admins only. */
   listChannels(actor: Actor): Promise<Channel[]>
+  /** The enabled channels that belong to each of these customers, as a non-admin sees them. */
+  customerChannels(customerIds: readonly string[]): Promise<Map<string, Channel[]>>
   /** Throws AppError('not_found'). */
   getChannel(actor: Actor, id: string): Promise<Channel>
   /**
@@ -70,9 +74,9 @@ export interface Notifications {
   get(id: string): Promise<NotificationWithLog>
 }
 
-export function createNotifications({ db, clock, audit, jobs, mail, fetch: fetcher = globalThis.fetch }: NotificationsDeps): Notifications & { deliver: JobHandler } {
+export function createNotifications({ db, clock, audit, jobs, mail, fetch: fetcher = globalThis.fetch, resolveCustomer }: NotificationsDeps): Notifications & { deliver: JobHandler } {
   const delivery = createDelivery({ db, clock, mailer: createMailer({ smtpUrl: mail.url, from: mail.from }), fetch: fetcher })
-  const channels = createChannels({ db, clock, audit, delivery })
+  const channels = createChannels({ db, clock, audit, delivery, resolveCustomer })
 
   async function enqueue(trx: Db, message: OutboundMessage): Promise<Notification> {
     if (!trx.isTransaction) throw new Error('notifications.enqueue writes in the caller’s transaction: pass the transaction, not the database')

@@ -29,6 +29,7 @@ export async function insertChannel(db: Db, channel: StoredChannel): Promise<voi
       created_at: channel.createdAt,
       updated_at: channel.updatedAt,
       disabled_at: channel.disabledAt,
+      customer_id: channel.customerId,
     })
     .execute()
 }
@@ -69,6 +70,20 @@ export async function findChannelByNameKey(db: Db, nameKey: string): Promise<Sto
   return row && toChannel(row)
 }
 
+/** The enabled channels that belong to these customers, by name. */
+export async function listCustomerChannels(db: Db, customerIds: readonly string[]): Promise<StoredChannel[]> {
+  if (customerIds.length === 0) return []
+  const rows = await db
+    .selectFrom('notification_channels')
+    .selectAll()
+    .where('customer_id', 'in', [...customerIds])
+    .where('disabled_at', 'is', null)
+    .orderBy('name_key')
+    .orderBy('id')
+    .execute()
+  return rows.map(toChannel)
+}
+
 /** Every channel, by name: there are tens, not thousands. */
 export async function listChannels(db: Db): Promise<StoredChannel[]> {
   const rows = await db.selectFrom('notification_channels').selectAll().orderBy('name_key').orderBy('id').execute()
@@ -88,6 +103,7 @@ function toChannel(row: Selectable<NotificationChannelsTable>): StoredChannel {
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
     disabledAt: toIsoOrNull(row.disabled_at),
+    customerId: row.customer_id ?? null,
   }
 }
 

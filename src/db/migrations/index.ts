@@ -12,6 +12,7 @@ import * as m0010 from './0010_alerting.js'
 import * as m0011 from './0011_remediation.js'
 import * as m0012 from './0012_comms.js'
 import * as m0013 from './0013_customer_account_owner.js'
+import * as m0014 from './0014_customer_channels.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0011_remediation': m0011,
   '0012_comms': m0012,
   '0013_customer_account_owner': m0013,
+  '0014_customer_channels': m0014,
 }
