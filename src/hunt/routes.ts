@@ -5,6 +5,7 @@ import { IdParam, Nullable, NullableTimestamp, PageOf, PageQuery, Timestamp } fr
 import { logFormats, type JsonFields } from './logs/types.js'
 import { huntKinds, huntStatuses } from './model.js'
 import type { HuntService } from './service.js'
+import { uploadedStream } from '../shared/upload.js'
 
 const HuntSchema = Type.Object({
   id: Type.String(),
@@ -159,7 +160,7 @@ export const huntRoutes: FastifyPluginAsyncTypebox<{ hunt: HuntService }> = asyn
                 timestamp: query.timestampField,
               }
             : undefined
-        const queued = await hunt.queueLogHunt(requireActor(request.actor), { name: query.name ?? 'upload', bytes: request.body as AsyncIterable<Buffer>, format: query.format, fields, customer: query.customer })
+        const queued = await hunt.queueLogHunt(requireActor(request.actor), { name: query.name ?? 'upload', bytes: uploadedStream(request.body, uploadTypes), format: query.format, fields, customer: query.customer })
         return reply.code(202).send(queued)
       },
     )

@@ -4,6 +4,7 @@ import { requireActor } from '../shared/actor.js'
 import { IdParam, Nullable, PageOf, PageQuery, Timestamp, NullableTimestamp } from '../shared/schemas.js'
 import { endpointKinds, installSources, ImportOptionsSchema, inventoryFormats, platforms } from './model.js'
 import type { Inventory } from './service.js'
+import { uploadedStream } from '../shared/upload.js'
 
 const EndpointSchema = Type.Object({
   id: Type.String(),
@@ -164,7 +165,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<{ inventory: Inventory }
         },
       },
       async (request, reply) => {
-        const body = request.body as AsyncIterable<Buffer>
+        const body = uploadedStream(request.body, uploadTypes)
         const report = await inventory.importInventory(requireActor(request.actor), {
           bytes: body,
           file: request.query.name ?? 'upload',

@@ -5,6 +5,7 @@ import { IdParam, Nullable, NullableTimestamp, PageOf, PageQuery, Timestamp } fr
 import { actionKinds, CampaignInputSchema, scanResults, TaskPatchSchema, taskStates } from './model.js'
 import { scanFormats } from './scans.js'
 import type { Remediation } from './service.js'
+import { uploadedStream } from '../shared/upload.js'
 
 const ActionSchema = Type.Object({ kind: Type.Enum([...actionKinds]), product: Type.Optional(Type.String()), version: Type.Optional(Type.String()), title: Type.Optional(Type.String()) })
 
@@ -196,7 +197,7 @@ export const remediationRoutes: FastifyPluginAsyncTypebox<{ remediation: Remedia
       },
       async (request) => {
         const { query } = request
-        return remediation.importScans(requireActor(request.actor), { inputs: [{ name: query.name ?? 'upload', bytes: request.body as AsyncIterable<Buffer> }], format: query.format, endpoint: query.endpoint, customer: query.customer })
+        return remediation.importScans(requireActor(request.actor), { inputs: [{ name: query.name ?? 'upload', bytes: uploadedStream(request.body, uploadTypes) }], format: query.format, endpoint: query.endpoint, customer: query.customer })
       },
     )
   })

@@ -1,5 +1,6 @@
+import { CsvError, Parser } from 'csv-parse'
 import { AppError, type FieldProblem } from '../shared/errors.js'
-import type { ScanResult } from './model.js'
+import { scanResults, type ScanResult } from './model.js'
 
 /**
  * Antivirus scan reports, parsed as they stream in (no database). Two formats:
@@ -34,40 +35,70 @@ export interface ParsedScan {
 const maxLine = 64 * 1024
 const maxProblems = 100
 const maxDetections = 1000
+/** Scans one file may hold: they are kept in memory until the import's one transaction. */
+export const maxScansPerFile = 100_000
 export const csvHeader = 'hostname,product,scan_started,scan_finished,infected_files,result'
 
-/** Text lines with their numbers; refuses binary input (NUL bytes, invalid UTF-8) and overlong lines. */
-async function* linesOf(bytes: AsyncIterable<Buffer>, file: string): AsyncGenerator<{ text: string; line: number }> {
+function refused(file: string, line: number, message: string, detail = message, cause?: unknown): AppError {
+  return new AppError('invalid', `${file}:${line}: ${message}`, { cause, problems: [{ field: `${file}:${line}`, message: detail }] })
+}
+
+/**
+ * The report's text as it streams in, one piece per chunk; refuses binary input (NUL bytes,
+ * invalid UTF-8) and overlong lines, naming the line. Each line of a chunk is checked on its own,
+ * so the line named is the one that holds the bad byte (a newline byte is never part of a
+ * multi-byte character, so no character is split there).
+ */
+async function* textOf(bytes: AsyncIterable<Buffer>, file: string): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true })
+  let line = 1
+  let length = 0 // characters of the current line so far
+  for await (const chunk of bytes) {
+    let text = ''
+    for (let start = 0; start < chunk.length; ) {
+      const newline = chunk.indexOf(0x0a, start)
+      const end = newline < 0 ? chunk.length : newline + 1
+      const piece = chunk.subarray(start, end)
+      if (piece.includes(0)) throw refused(file, line, 'binary data (a NUL byte): not a scan report')
+      let decoded: string
+      try {
+        decoded = decoder.decode(piece, { stream: true })
+      } catch (cause) {
+        throw refused(file, line, 'not UTF-8 text: not a scan report', 'not UTF-8 text', cause)
+      }
+      length += newline < 0 ? decoded.length : decoded.length - 1
+      if (length > maxLine) throw refused(file, line, `a line longer than ${maxLine} characters`)
+      text += decoded
+      if (newline >= 0) {
+        line += 1
+        length = 0
+      }
+      start = end
+    }
+    if (text !== '') yield text
+  }
+  let rest: string
+  try {
+    rest = decoder.decode()
+  } catch (cause) {
+    throw refused(file, line, 'not UTF-8 text (truncated character)', 'not UTF-8 text', cause)
+  }
+  if (rest !== '') yield rest
+}
+
+/** Text lines with their numbers, without their line ends; refuses what `textOf` refuses. */
+async function* linesOf(bytes: AsyncIterable<Buffer>, file: string): AsyncGenerator<{ text: string; line: number }> {
   let pending = ''
   let line = 0
-  const fail = (message: string) => new AppError('invalid', `${file}:${line + 1}: ${message}`, { problems: [{ field: `${file}:${line + 1}`, message }] })
-  for await (const chunk of bytes) {
-    const nul = chunk.indexOf(0)
-    if (nul >= 0) {
-      const at = line + 1 + chunk.subarray(0, nul).reduce((n, byte) => (byte === 0x0a ? n + 1 : n), 0)
-      throw new AppError('invalid', `${file}:${at}: binary data (a NUL byte): not a scan report`, { problems: [{ field: `${file}:${at}`, message: 'binary data (a NUL byte): not a scan report' }] })
-    }
-    let text: string
-    try {
-      text = decoder.decode(chunk, { stream: true })
-    } catch (cause) {
-      throw new AppError('invalid', `${file}:${line + 1}: not UTF-8 text: not a scan report`, { cause, problems: [{ field: `${file}:${line + 1}`, message: 'not UTF-8 text' }] })
-    }
+  for await (const text of textOf(bytes, file)) {
     pending += text
-    let newline = pending.indexOf('\n')
-    while (newline >= 0) {
+    let from = 0
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n', from)) {
       line += 1
-      yield { text: pending.slice(0, newline).replace(/\r$/, ''), line }
-      pending = pending.slice(newline + 1)
-      newline = pending.indexOf('\n')
+      yield { text: pending.slice(from, newline).replace(/\r$/, ''), line }
+      from = newline + 1
     }
-    if (pending.length > maxLine) throw fail(`a line longer than ${maxLine} characters`)
-  }
-  try {
-    pending += decoder.decode()
-  } catch (cause) {
-    throw new AppError('invalid', `${file}:${line + 1}: not UTF-8 text (truncated character)`, { cause, problems: [{ field: `${file}:${line + 1}`, message: 'not UTF-8 text' }] })
+    pending = pending.slice(from)
   }
   if (pending.length > 0) yield { text: pending.replace(/\r$/, ''), line: line + 1 }
 }
@@ -122,6 +153,7 @@ export async function parseClamscan(bytes: AsyncIterable<Buffer>, file: string, 
     const name = endpoint ?? host?.name
     if (name === undefined) problem(at, 'no host: give --endpoint, or a "Host: <name>" line before the summary')
     if (name !== undefined && infectedFiles !== undefined && finishedAt !== undefined && startedAt !== undefined && scannedFiles !== undefined) {
+      if (scans.length >= maxScansPerFile) throw refused(file, at, `more than ${maxScansPerFile} scans in one file: split it`)
       scans.push({
         host: name,
         line: endpoint === undefined ? host!.line : at,
@@ -175,45 +207,11 @@ export async function parseClamscan(bytes: AsyncIterable<Buffer>, file: string, 
   return scans
 }
 
-/** One CSV record of a line: commas, double-quoted fields with "" inside (no line breaks inside fields). */
-function splitCsv(text: string): string[] | undefined {
-  const fields: string[] = []
-  let i = 0
-  for (;;) {
-    if (text[i] === '"') {
-      let value = ''
-      i += 1
-      for (;;) {
-        if (i >= text.length) return undefined
-        if (text[i] === '"') {
-          if (text[i + 1] === '"') {
-            value += '"'
-            i += 2
-            continue
-          }
-          i += 1
-          break
-        }
-        value += text[i]
-        i += 1
-      }
-      fields.push(value)
-      if (i === text.length) return fields
-      if (text[i] !== ',') return undefined
-      i += 1
-    } else {
-      const comma = text.indexOf(',', i)
-      if (comma < 0) {
-        fields.push(text.slice(i))
-        return fields
-      }
-      fields.push(text.slice(i, comma))
-      i = comma + 1
-    }
-  }
-}
-
-/** Parses the scan CSV; all problems are collected (up to 100) and thrown together. */
+/**
+ * Parses the scan CSV as it streams in (csv-parse splits the records: quoted fields may hold
+ * commas, doubled quotes and line breaks). Each row and problem names the line its record starts
+ * on; all problems are collected (up to 100) and thrown together.
+ */
 export async function parseScanCsv(bytes: AsyncIterable<Buffer>, file: string, endpoint: string | undefined): Promise<ParsedScan[]> {
   const scans: ParsedScan[] = []
   const problems: FieldProblem[] = []
@@ -221,37 +219,55 @@ export async function parseScanCsv(bytes: AsyncIterable<Buffer>, file: string, e
     if (problems.length < maxProblems) problems.push({ field: `${file}:${line}`, message })
   }
   let headerSeen = false
-  for await (const { text, line } of linesOf(bytes, file)) {
+  let stop = false
+  // The line the next record starts on. Counted here, not taken from csv-parse's `info.lines`,
+  // which counts a CRLF inside a quoted field as two lines.
+  let line = 1
+  const onRecord = (fields: string[]) => {
+    const at = line
+    line += 1 + fields.reduce((n, field) => n + newlinesIn(field), 0)
+    if (stop) return
     if (!headerSeen) {
-      if (text.replace(/^\uFEFF/, '').trim().toLowerCase().replaceAll(' ', '') !== csvHeader) {
-        problem(line, `the first line must be the header ${csvHeader}`)
-        break
+      if (fields.map((f) => f.trim().toLowerCase().replaceAll(' ', '')).join(',') !== csvHeader) {
+        problem(at, `the first line must be the header ${csvHeader}`)
+        stop = true
+        return
       }
       headerSeen = true
-      continue
+      return
     }
-    if (text.trim() === '') continue
-    const fields = splitCsv(text)
-    if (!fields || fields.length !== 6) {
-      problem(line, `expected 6 fields (${csvHeader})${fields ? `, found ${fields.length}` : ': unbalanced quotes'}`)
-      continue
+    if (fields.length === 1 && fields[0]!.trim() === '') return
+    const scan = scanOfRow(fields, at, endpoint, (message) => problem(at, message))
+    if (scan && scans.length >= maxScansPerFile) {
+      problem(at, `more than ${maxScansPerFile} scans in one file: split it`)
+      stop = true
+    } else if (scan) scans.push(scan)
+  }
+  const parser = new Parser({
+    delimiter: ',',
+    record_delimiter: ['\r\n', '\n'],
+    bom: false, // the decoder has taken it off
+    relax_column_count: true, // a row of the wrong width is reported with its line, not the file
+    relax_quotes: true, // a quote inside an unquoted field is text
+    max_record_size: maxLine,
+    on_record: (record) => {
+      onRecord(record)
+      return null
+    },
+  })
+  parser.on('error', () => {}) // the write and end callbacks carry the error
+  try {
+    for await (const text of textOf(bytes, file)) {
+      await write(parser, text)
+      if (stop) break
     }
-    const [hostname, product, started, finished, infected, result] = fields.map((f) => f.trim()) as [string, string, string, string, string, string]
-    const host = endpoint ?? hostname
-    if (host === '' || host.length > 255) problem(line, 'hostname is empty or too long')
-    if (product === '' || product.length > 200) problem(line, 'product is empty or too long')
-    const startedAt = started === '' ? null : parseIsoDate(started)?.toISOString()
-    if (startedAt === undefined) problem(line, `scan_started is not an ISO-8601 time: ${JSON.stringify(started.slice(0, 40))}`)
-    const finishedAt = parseIsoDate(finished)?.toISOString()
-    if (finishedAt === undefined) problem(line, `scan_finished is not an ISO-8601 time: ${JSON.stringify(finished.slice(0, 40))}`)
-    const infectedFiles = count(infected)
-    if (infectedFiles === undefined) problem(line, `infected_files is not a count: ${JSON.stringify(infected.slice(0, 40))}`)
-    const outcome = result.toLowerCase()
-    if (!['clean', 'infected', 'error'].includes(outcome)) problem(line, `result must be clean, infected or error, not ${JSON.stringify(result.slice(0, 40))}`)
-    if (outcome === 'clean' && infectedFiles !== undefined && infectedFiles > 0) problem(line, 'result is clean but infected_files is above 0')
-    if (host !== '' && product !== '' && startedAt !== undefined && finishedAt !== undefined && infectedFiles !== undefined && ['clean', 'infected', 'error'].includes(outcome)) {
-      scans.push({ host, line, product, startedAt, finishedAt, scannedFiles: null, infectedFiles, result: infectedFiles > 0 ? 'infected' : (outcome as ScanResult), detections: [] })
-    }
+    if (!stop) await finish(parser)
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error
+    // csv-parse stops at a quoting error: after it, nothing can be split into records reliably.
+    problem(line, csvErrorMessage(error))
+  } finally {
+    parser.destroy()
   }
   if (!headerSeen && problems.length === 0) problem(1, `empty file: expected the header ${csvHeader}`)
   if (problems.length === 0 && scans.length === 0) problem(2, 'no scans after the header')
@@ -259,9 +275,54 @@ export async function parseScanCsv(bytes: AsyncIterable<Buffer>, file: string, e
   return scans
 }
 
+/** One row of the scan CSV as a scan, or undefined after reporting each of its problems. */
+function scanOfRow(fields: string[], line: number, endpoint: string | undefined, problem: (message: string) => void): ParsedScan | undefined {
+  if (fields.length !== 6) {
+    problem(`expected 6 fields (${csvHeader}), found ${fields.length}`)
+    return undefined
+  }
+  const [hostname, product, started, finished, infected, result] = fields.map((f) => f.trim()) as [string, string, string, string, string, string]
+  const host = endpoint ?? hostname
+  if (host === '' || host.length > 255) problem('hostname is empty or too long')
+  if (product === '' || product.length > 200) problem('product is empty or too long')
+  const startedAt = started === '' ? null : parseIsoDate(started)?.toISOString()
+  if (startedAt === undefined) problem(`scan_started is not an ISO-8601 time: ${JSON.stringify(started.slice(0, 40))}`)
+  const finishedAt = parseIsoDate(finished)?.toISOString()
+  if (finishedAt === undefined) problem(`scan_finished is not an ISO-8601 time: ${JSON.stringify(finished.slice(0, 40))}`)
+  const infectedFiles = count(infected)
+  if (infectedFiles === undefined) problem(`infected_files is not a count: ${JSON.stringify(infected.slice(0, 40))}`)
+  const outcome = result.toLowerCase()
+  const known = (scanResults as readonly string[]).includes(outcome)
+  if (!known) problem(`result must be clean, infected or error, not ${JSON.stringify(result.slice(0, 40))}`)
+  if (outcome === 'clean' && infectedFiles !== undefined && infectedFiles > 0) problem('result is clean but infected_files is above 0')
+  if (host === '' || host.length > 255 || product === '' || product.length > 200 || startedAt === undefined || finishedAt === undefined || infectedFiles === undefined || !known) return undefined
+  return { host, line, product, startedAt, finishedAt, scannedFiles: null, infectedFiles, result: infectedFiles > 0 ? 'infected' : (outcome as ScanResult), detections: [] }
+}
+
+function newlinesIn(text: string): number {
+  let n = 0
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1
+  return n
+}
+
+function csvErrorMessage(error: CsvError): string {
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED') return 'a quoted field that starts in this record is never closed (is the file truncated?)'
+  if (error.code === 'CSV_MAX_RECORD_SIZE') return `a record longer than ${maxLine} characters`
+  return `malformed CSV: ${error.message.slice(0, 200)}`
+}
+
+function write(parser: Parser, text: string): Promise<void> {
+  return new Promise((resolve, reject) => parser.write(text, (error) => (error ? reject(error) : resolve())))
+}
+
+function finish(parser: Parser): Promise<void> {
+  return new Promise((resolve, reject) => parser.end((error?: Error | null) => (error ? reject(error) : resolve())))
+}
+
 /** The format by name or content: a CSV header, or else a clamscan log. */
 export function detectScanFormat(file: string, head: string): ScanFormat {
-  if (head.replace(/^\uFEFF/, '').trim().toLowerCase().startsWith('hostname,')) return 'csv'
+  // The head may be decoded as Latin-1 (the service does), where a UTF-8 BOM reads as "ï»¿".
+  if (head.replace(/^(?:\uFEFF|\u00EF\u00BB\u00BF)/, '').trim().toLowerCase().startsWith('hostname,')) return 'csv'
   if (file.toLowerCase().endsWith('.csv')) return 'csv'
   return 'clamscan'
 }
