@@ -9,6 +9,7 @@ import { createComms, reminderJob, remediationProgressFrom, type Comms } from '.
 import { createCustomers } from './customers/index.js'
 import { createExposure, type Exposure } from './exposure/index.js'
 import { createHunt, logHuntJob, type QueuedLogHunt } from './hunt/index.js'
+import { createIdempotency } from './idempotency/index.js'
 import { createIncidents } from './incidents/index.js'
 import { createIntel } from './intel/index.js'
 import { createInventory } from './inventory/index.js'
@@ -66,6 +67,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const incidents = createIncidents({ db, clock, audit, access, customers, intel })
   const mail = config.mail ?? defaultMailConfig
   const notifications = createNotifications({ db, clock, audit, jobs, mail: { url: mail.smtpUrl, from: mail.from }, resolveCustomer: (reference) => customers.resolve(allTenants, reference) })
+  const idempotency = createIdempotency({ db, clock })
   const alerting = createAlerting({ db, clock, audit, jobs, access, incidents, notifications, rateLimit: config.alertRate ?? defaultAlertRate })
   // Remediation's metrics read when customers were told from comms, which reads remediation's progress back.
   let comms: Comms | undefined
@@ -81,6 +83,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     notifications,
     jobs,
     alerting,
+    idempotency,
     noticeTimes: (campaign) => comms!.noticeTimes({ incidentId: campaign.incidentId, advisoryIds: campaign.advisoryIds }),
   })
   comms = createComms({
@@ -95,6 +98,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     incidents,
     notifications,
     jobs,
+    idempotency,
     linkBase: publicUrlOf(config),
     remediationProgress: remediationProgressFrom(remediation),
   })

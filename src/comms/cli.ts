@@ -40,6 +40,7 @@ export function registerCommsCommands(program: Command, door: CliDoor): void {
     .option('--link-days <n>', 'how long acknowledgement links work (default 30)')
     .option('--dry-run', 'only list the customers, recipients and problems; send nothing')
     .option('--send-despite-problems', 'send to the customers who can be told even when others cannot')
+    .option('--idempotency-key <key>', 'a retried send with the same key sends nothing again and prints the first report')
     .action(
       door.action(async ({ services, actor }, _args, options) => {
         const request = {
@@ -55,7 +56,7 @@ export function registerCommsCommands(program: Command, door: CliDoor): void {
           const data = { customers: plan.customers.map((p) => ({ customerId: p.customer.id, customerName: p.customer.name, recipients: p.contacts.map((c) => c.email) })), problems: plan.problems }
           return { data, human: [door.table(data.customers, [['customer', (c) => c.customerName], ['recipients', (c) => c.recipients.join(', ') || '(nobody)']]), ...problemLines(plan.problems)].join('\n') }
         }
-        const report = await services.comms.send(actor, request, { sendDespiteProblems: options.sendDespiteProblems === true })
+        const report = await services.comms.send(actor, request, { sendDespiteProblems: options.sendDespiteProblems === true, idempotencyKey: options.idempotencyKey as string | undefined })
         const human = [door.table(report.notices, [['notice', (n) => n.id], ['customer', (n) => n.customerName], ['recipients', (n) => n.recipients]]), ...problemLines(report.problems)].join('\n')
         return { data: report, human }
       }),

@@ -1,4 +1,5 @@
 import type { Contact, ContactRole, Customer } from '../customers/index.js'
+import type { Db } from '../db/connect.js'
 import type { Finding } from '../exposure/index.js'
 import type { StoredSighting } from '../hunt/index.js'
 import type { Channel } from '../notifications/index.js'
@@ -51,7 +52,7 @@ export interface NoticePlan {
 
 const findingPage = 500
 
-type NoticesDeps = Pick<CommsDeps, 'db' | 'clock' | 'audit' | 'customers' | 'access' | 'intel' | 'exposure' | 'hunt' | 'incidents' | 'notifications' | 'jobs'>
+type NoticesDeps = Pick<CommsDeps, 'db' | 'clock' | 'audit' | 'customers' | 'access' | 'intel' | 'exposure' | 'hunt' | 'incidents' | 'notifications' | 'jobs' | 'idempotency'>
 
 /**
  * Notices: who is affected by an incident or advisory and what each customer is told, the report
@@ -189,12 +190,18 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
    * cannot be told (no contacts, none in the roles, bad addresses) are refused up front, named,
    * unless the caller says to send to the rest anyway; the report names them either way.
    */
-  async function send(actor: Actor, input: unknown, options: { sendDespiteProblems?: boolean } = {}): Promise<SendReport> {
+  async function send(actor: Actor, input: unknown, options: { sendDespiteProblems?: boolean; idempotencyKey?: string | undefined } = {}): Promise<SendReport> {
     const request = parseInput(NoticeRequestSchema, input, 'notice')
+    const sendDespiteProblems = options.sendDespiteProblems ?? false
+    // A retry with the same key answers with the first send's report and sends nothing again.
+    return deps.idempotency.once<SendReport>(actor, 'comms.notices.send', options.idempotencyKey, { request, sendDespiteProblems }, (remember) => sendNotices(actor, request, sendDespiteProblems, remember))
+  }
+
+  async function sendNotices(actor: Actor, request: NoticeRequest, sendDespiteProblems: boolean, remember: (trx: Db, report: SendReport) => Promise<void>): Promise<SendReport> {
     const template = await templateFor(request)
     const planned = await planFor(actor, request)
     if (planned.customers.length === 0) throw new AppError('invalid', 'no customer is affected: nothing to send', { problems: [{ field: request.incidentId ? 'incidentId' : 'advisoryId', message: 'no affected customers' }] })
-    if (planned.problems.length > 0 && !options.sendDespiteProblems) {
+    if (planned.problems.length > 0 && !sendDespiteProblems) {
       const problems: FieldProblem[] = planned.problems.map((p) => ({ field: `customers.${p.customerId}${p.contactId ? `.contacts.${p.contactId}` : ''}`, message: p.message }))
       throw new AppError('invalid', `${planned.problems.length} problem(s) with recipients; fix them, or send to the rest anyway: ${planned.problems.map((p) => p.message).join('; ')}`, { problems })
     }
@@ -253,6 +260,7 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
         }
         report.notices.push({ id: notice.id, customerId: notice.customerId, customerName: customerPlan.customer.name, recipients: recipients.length, channels: channelIds.length })
       }
+      await remember(trx, report)
     })
     return report
   }

@@ -165,6 +165,24 @@ for (const dialect of testDialects) {
         assert.deepEqual(listed.json().map((n: { id: string }) => n.id), [noticeId])
       })
 
+      it('answers a retried send with the same Idempotency-Key with the first report, sending nothing again, and refuses the key for another request', async () => {
+        const headers = { ...as(responder), 'idempotency-key': 'send-acme-2026-03-30' }
+        const payload = { advisoryId, customers: ['Acme Telecom'], sendDespiteProblems: true }
+        const before = (await test.services.notifications.list({ customerId: acme, limit: 500 })).items.length
+
+        const first = await test.inject({ method: 'POST', url: '/api/v1/notices', headers, payload })
+        const retry = await test.inject({ method: 'POST', url: '/api/v1/notices', headers, payload })
+        const other = await test.inject({ method: 'POST', url: '/api/v1/notices', headers, payload: { ...payload, deadline: '2026-04-30T00:00:00Z' } })
+
+        assert.equal(first.statusCode, 201, first.body)
+        assert.equal(retry.statusCode, 201, retry.body)
+        assert.deepEqual(retry.json(), first.json())
+        assert.equal(other.statusCode, 409, other.body)
+        const messages = (await test.services.notifications.list({ customerId: acme, limit: 500 })).items.length
+        assert.equal(messages - before, first.json().notices[0].recipients)
+        assert.equal((await test.services.comms.listNotices(allTenants, { customerId: acme })).filter((n) => n.id === first.json().notices[0].id).length, 1)
+      })
+
       it('posts and lists updates, publishes and withdraws, with every field', async () => {
         const published = await test.inject({ method: 'PUT', url: `/api/v1/incidents/${acmeIncident}/publication`, headers: as(responder), payload: { title: 'Acme voice outage' } })
         clock.advance(minute)

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { requireActor } from '../shared/actor.js'
-import { IdParam } from '../shared/schemas.js'
+import { IdempotencyHeaders, IdParam } from '../shared/schemas.js'
 import {
   IssuedStatusLinkSchema,
   NoticePreviewSchema,
@@ -66,10 +66,11 @@ export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (a
   )
   app.post(
     '/notices',
-    { config: { access: responder }, schema: { tags, summary: 'Send notices to every affected customer', body: SendBody, response: { 201: SendReportSchema } } },
+    { config: { access: responder }, schema: { tags, summary: 'Send notices to every affected customer', headers: IdempotencyHeaders, body: SendBody, response: { 201: SendReportSchema } } },
     async (request, reply) => {
       const { sendDespiteProblems, ...notice } = request.body
-      return reply.code(201).send(await comms.send(requireActor(request.actor), notice, { sendDespiteProblems: sendDespiteProblems ?? false }))
+      const options = { sendDespiteProblems: sendDespiteProblems ?? false, idempotencyKey: request.headers['idempotency-key'] }
+      return reply.code(201).send(await comms.send(requireActor(request.actor), notice, options))
     },
   )
   app.get(

@@ -5,6 +5,7 @@ import type { Db } from '../db/connect.js'
 import type { Exposure } from '../exposure/index.js'
 import type { HuntService } from '../hunt/index.js'
 import type { Incidents } from '../incidents/index.js'
+import type { Idempotency } from '../idempotency/index.js'
 import type { Intel } from '../intel/index.js'
 import type { Jobs } from '../jobs/index.js'
 import type { Notifications } from '../notifications/index.js'
@@ -31,6 +32,7 @@ export interface CommsDeps {
   hunt: Pick<HuntService, 'listSightings'>
   incidents: Pick<Incidents, 'get' | 'list' | 'recordIn'>
   notifications: Pick<Notifications, 'enqueue' | 'get' | 'customerChannels'>
+  idempotency: Pick<Idempotency, 'once'>
   jobs: Pick<Jobs, 'enqueue'>
   /** Where links in messages point: the server's public origin, e.g. https://cordon.example.net. */
   linkBase: string

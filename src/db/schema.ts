@@ -648,8 +648,19 @@ export interface CommsStatusLinksTable {
   revoked_at: NullableTimestamp
 }
 
+export interface IdempotencyKeysTable {
+  operation: string
+  key: string
+  fingerprint: string
+  /** JSON: the first answer. */
+  answer: string
+  actor_id: string
+  created_at: Timestamp
+}
+
 export interface Database {
   customers: CustomersTable
+  idempotency_keys: IdempotencyKeysTable
   customer_contacts: CustomerContactsTable
   users: UsersTable
   api_tokens: ApiTokensTable

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import Type from 'typebox'
 import { requireActor } from '../shared/actor.js'
 import { IdParam, Nullable, NullableTimestamp, PageOf, PageQuery, Timestamp } from '../shared/schemas.js'
+import { uploadedStream } from '../shared/upload.js'
 import { logFormats, type JsonFields } from './logs/types.js'
 import { huntKinds, huntStatuses } from './model.js'
 import type { HuntService } from './service.js'
-import { uploadedStream } from '../shared/upload.js'
 
 const HuntSchema = Type.Object({
   id: Type.String(),

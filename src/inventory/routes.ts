@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import Type from 'typebox'
 import { requireActor } from '../shared/actor.js'
 import { IdParam, Nullable, PageOf, PageQuery, Timestamp, NullableTimestamp } from '../shared/schemas.js'
+import { uploadedStream } from '../shared/upload.js'
 import { endpointKinds, installSources, ImportOptionsSchema, inventoryFormats, platforms } from './model.js'
 import type { Inventory } from './service.js'
-import { uploadedStream } from '../shared/upload.js'
 
 const EndpointSchema = Type.Object({
   id: Type.String(),

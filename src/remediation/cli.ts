@@ -17,6 +17,7 @@ export function registerRemediationCommands(program: Command, door: CliDoor): vo
     .option('--action <action...>', 'uninstall:<product>, upgrade:<version>, av_scan or custom:<title>; repeat for several')
     .option('--deadline <time>', 'ISO-8601 time after which open tasks are overdue')
     .option('--title <title>', 'the campaign title (default: from the advisory or incident)')
+    .option('--idempotency-key <key>', 'a retried create with the same key makes no second campaign')
     .action(
       door.action(async ({ services, actor }, _args, options) => {
         const actions = ((options.action as string[] | undefined) ?? []).map(parseActionText)
@@ -27,7 +28,7 @@ export function registerRemediationCommands(program: Command, door: CliDoor): vo
           ...(options.incident !== undefined && { incidentId: options.incident }),
           ...(options.deadline !== undefined && { deadline: options.deadline }),
           ...(options.title !== undefined && { title: options.title }),
-        })
+        }, { idempotencyKey: options.idempotencyKey as string | undefined })
         const progress = await services.remediation.progress(actor.scope, created.id)
         return { data: { ...created, tasks: progress.overall.total, endpoints: progress.overall.endpoints }, human: `created campaign ${created.id}: ${created.title} (${progress.overall.total} tasks on ${progress.overall.endpoints} endpoints)` }
       }),

@@ -102,6 +102,21 @@ for (const dialect of testDialects) {
       assert.equal(created.statusCode, 403)
     })
 
+    it('makes one campaign for a retried create with the same Idempotency-Key', async () => {
+      const request = (key: string, deadline = '2026-05-01T00:00:00Z') =>
+        t.inject({ method: 'POST', url: '/api/v1/campaigns', headers: { authorization: `Bearer ${staff}`, 'idempotency-key': key }, payload: { advisoryId: 'CORDON-2023-0001', actions: [{ kind: 'av_scan' }], deadline } })
+      const before = (await get('/api/v1/campaigns?limit=500')).json().items.length
+
+      const first = await request('campaign-key-1')
+      const retry = await request('campaign-key-1')
+      const changed = await request('campaign-key-1', '2026-06-01T00:00:00Z')
+
+      assert.equal(first.statusCode, 201, first.body)
+      assert.deepEqual(retry.json(), first.json())
+      assert.equal(changed.statusCode, 409)
+      assert.equal((await get('/api/v1/campaigns?limit=500')).json().items.length, before + 1)
+    })
+
     it('exports the campaign as a CSV attachment', async () => {
       const response = await get(`/api/v1/campaigns/${campaignId}/export.csv`)
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { requireActor } from '../shared/actor.js'
-import { IdParam, Nullable, NullableTimestamp, PageOf, PageQuery, Timestamp } from '../shared/schemas.js'
+import { IdempotencyHeaders, IdParam, Nullable, NullableTimestamp, PageOf, PageQuery, Timestamp } from '../shared/schemas.js'
+import { uploadedStream } from '../shared/upload.js'
 import { actionKinds, CampaignInputSchema, scanResults, TaskPatchSchema, taskStates } from './model.js'
 import { scanFormats } from './scans.js'
 import type { Remediation } from './service.js'
-import { uploadedStream } from '../shared/upload.js'
 
 const ActionSchema = Type.Object({ kind: Type.Enum([...actionKinds]), product: Type.Optional(Type.String()), version: Type.Optional(Type.String()), title: Type.Optional(Type.String()) })
 
@@ -109,8 +109,11 @@ export const remediationRoutes: FastifyPluginAsyncTypebox<{ remediation: Remedia
 
   app.post(
     '/campaigns',
-    { config: { access: staff }, schema: { tags, summary: "Start a campaign over an advisory's (or an incident's advisories') affected endpoints", body: CampaignInputSchema, response: { 201: CampaignSchema } } },
-    async (request, reply) => reply.code(201).send(await remediation.createCampaign(requireActor(request.actor), request.body)),
+    {
+      config: { access: staff },
+      schema: { tags, summary: "Start a campaign over an advisory's (or an incident's advisories') affected endpoints", headers: IdempotencyHeaders, body: CampaignInputSchema, response: { 201: CampaignSchema } },
+    },
+    async (request, reply) => reply.code(201).send(await remediation.createCampaign(requireActor(request.actor), request.body, { idempotencyKey: request.headers['idempotency-key'] })),
   )
 
   app.get(

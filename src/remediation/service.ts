@@ -1,9 +1,11 @@
 import type { Alerting } from '../alerting/index.js'
+import type { Static } from 'typebox'
 import type { Audit } from '../audit/index.js'
 import type { Customers } from '../customers/index.js'
 import type { Db } from '../db/connect.js'
 import type { Exposure, Finding } from '../exposure/index.js'
 import type { Incidents } from '../incidents/index.js'
+import type { Idempotency } from '../idempotency/index.js'
 import type { Intel } from '../intel/index.js'
 import type { Inventory, InventoryChange } from '../inventory/index.js'
 import type { Job, JobCommit, Jobs } from '../jobs/index.js'
@@ -53,6 +55,7 @@ export interface RemediationDeps {
   notifications: Pick<Notifications, 'enqueue'>
   jobs: Pick<Jobs, 'enqueue' | 'schedule'>
   alerting: Pick<Alerting, 'send'>
+  idempotency: Pick<Idempotency, 'once'>
   noticeTimes?: NoticeTimes | undefined
 }
 
@@ -92,9 +95,14 @@ export function createRemediation(deps: RemediationDeps) {
    * A campaign over the advisory's (or the incident's advisories') open findings: one task per
    * affected endpoint and action (an upgrade, per affected product on the endpoint).
    */
-  async function createCampaign(actor: Actor, input: unknown): Promise<Campaign> {
+  async function createCampaign(actor: Actor, input: unknown, options: { idempotencyKey?: string | undefined } = {}): Promise<Campaign> {
     requireStaff(actor)
     const data = parseInput(CampaignInputSchema, input, 'campaign')
+    // A retry with the same key answers with the campaign the first request made.
+    return deps.idempotency.once<Campaign>(actor, 'remediation.campaign.create', options.idempotencyKey, data, (remember) => openCampaign(actor, data, remember))
+  }
+
+  async function openCampaign(actor: Actor, data: Static<typeof CampaignInputSchema>, remember: (trx: Db, campaign: Campaign) => Promise<void>): Promise<Campaign> {
     const { actions, problems } = checkActions(data.actions)
     if (!data.advisoryId && !data.incidentId) problems.push({ field: 'advisoryId', message: 'give an advisory or an incident' })
     if (problems.length > 0) throw new AppError('invalid', 'invalid campaign', { problems })
@@ -153,6 +161,7 @@ export function createRemediation(deps: RemediationDeps) {
         targetId: campaign.id,
         details: { advisoryIds, incidentId: campaign.incidentId, actions, deadline: campaign.deadline, endpoints: affected.size, tasks: tasks.length },
       })
+      await remember(trx, campaign)
     })
     return campaign
   }

@@ -13,6 +13,7 @@ import * as m0011 from './0011_remediation.js'
 import * as m0012 from './0012_comms.js'
 import * as m0013 from './0013_customer_account_owner.js'
 import * as m0014 from './0014_customer_channels.js'
+import * as m0015 from './0015_idempotency_keys.js'
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so the
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_comms': m0012,
   '0013_customer_account_owner': m0013,
   '0014_customer_channels': m0014,
+  '0015_idempotency_keys': m0015,
 }
