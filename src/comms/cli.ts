@@ -144,9 +144,10 @@ export function registerCommsCommands(program: Command, door: CliDoor): void {
     .requiredOption('--state <state>', 'investigating, identified, monitoring or resolved')
     .requiredOption('--text <text>', 'what to tell them')
     .option('--public', 'also show it on the public status page (the incident must be published)')
+    .option('--idempotency-key <key>', 'a retried post with the same key posts and sends nothing again')
     .action(
       door.action(async ({ services, actor }, [incident], options) => {
-        const posted = await services.comms.postUpdate(actor, incident!, { state: options.state, text: options.text, ...(options.public === true && { public: true }) })
+        const posted = await services.comms.postUpdate(actor, incident!, { state: options.state, text: options.text, ...(options.public === true && { public: true }) }, { idempotencyKey: options.idempotencyKey as string | undefined })
         return { data: posted, human: `posted update ${posted.id} (${posted.state})` }
       }),
     )

@@ -186,7 +186,10 @@ for (const dialect of testDialects) {
       it('posts and lists updates, publishes and withdraws, with every field', async () => {
         const published = await test.inject({ method: 'PUT', url: `/api/v1/incidents/${acmeIncident}/publication`, headers: as(responder), payload: { title: 'Acme voice outage' } })
         clock.advance(minute)
-        const posted = await test.inject({ method: 'POST', url: `/api/v1/incidents/${acmeIncident}/updates`, headers: as(responder), payload: { state: 'identified', text: 'Acme PBX patch found.', public: true } })
+        const update = { method: 'POST' as const, url: `/api/v1/incidents/${acmeIncident}/updates`, headers: { ...as(responder), 'idempotency-key': 'acme-update-1' }, payload: { state: 'identified', text: 'Acme PBX patch found.', public: true } }
+        const posted = await test.inject(update)
+        // Retried with the same key: the same update, not a second one.
+        const retried = await test.inject(update)
         const listed = await test.inject({ method: 'GET', url: `/api/v1/incidents/${acmeIncident}/updates`, headers: as(responder) })
 
         assert.equal(published.statusCode, 200)
@@ -195,6 +198,7 @@ for (const dialect of testDialects) {
         assert.deepEqual({ ...posted.json<Record<string, unknown>>(), id: undefined, createdBy: undefined }, { id: undefined, incidentId: acmeIncident, state: 'identified', text: 'Acme PBX patch found.', public: true, createdBy: undefined, createdAt: clock.now().toISOString() })
         assert.equal(typeof posted.json().createdBy, 'string')
         assert.deepEqual(listed.json(), await test.services.comms.listUpdates(systemActor, acmeIncident))
+        assert.deepEqual(retried.json(), posted.json())
         assert.deepEqual(listed.json().map((u: { id: string }) => u.id), [posted.json().id])
 
         const spare = (await test.services.incidents.open(systemActor, { title: 'Spare', severity: 'SEV4' })).id

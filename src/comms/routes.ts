@@ -97,8 +97,11 @@ export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (a
   )
   app.post(
     '/incidents/:incidentId/updates',
-    { config: { access: responder }, schema: { tags, summary: 'Post an update: status pages, and every contact sent a notice about the incident', params: IncidentParams, body: UpdateInputSchema, response: { 201: UpdateSchema } } },
-    async (request, reply) => reply.code(201).send(await comms.postUpdate(requireActor(request.actor), request.params.incidentId, request.body)),
+    {
+      config: { access: responder },
+      schema: { tags, summary: 'Post an update: status pages, and every contact sent a notice about the incident', params: IncidentParams, headers: IdempotencyHeaders, body: UpdateInputSchema, response: { 201: UpdateSchema } },
+    },
+    async (request, reply) => reply.code(201).send(await comms.postUpdate(requireActor(request.actor), request.params.incidentId, request.body, { idempotencyKey: request.headers['idempotency-key'] })),
   )
   app.put(
     '/incidents/:incidentId/publication',

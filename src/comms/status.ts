@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { Static } from 'typebox'
+import type { Db } from '../db/connect.js'
 import { openStatuses } from '../incidents/index.js'
 import { allTenants, systemActor, type Actor } from '../shared/actor.js'
 import { AppError } from '../shared/errors.js'
@@ -39,9 +41,14 @@ export function createStatusPages(deps: CommsDeps) {
 
   // Incident updates and the public page
 
-  async function postUpdate(actor: Actor, incidentId: string, input: unknown): Promise<Update> {
+  async function postUpdate(actor: Actor, incidentId: string, input: unknown, options: { idempotencyKey?: string | undefined } = {}): Promise<Update> {
     requireResponder(actor)
     const data = parseInput(UpdateInputSchema, input, 'update')
+    // A retry with the same key answers with the first update and tells nobody again.
+    return deps.idempotency.once<Update>(actor, 'comms.update.post', options.idempotencyKey, { incidentId, data }, (remember) => post(actor, incidentId, data, remember))
+  }
+
+  async function post(actor: Actor, incidentId: string, data: Static<typeof UpdateInputSchema>, remember: (trx: Db, update: Update) => Promise<void>): Promise<Update> {
     const incident = await incidents.get(actor, incidentId)
     if (data.public && !(await store.findPublicIncident(db, incident.id))?.title) {
       throw new AppError('invalid', 'publish the incident on the public status page before posting public updates', { problems: [{ field: 'public', message: 'the incident is not published' }] })
@@ -80,6 +87,7 @@ export function createStatusPages(deps: CommsDeps) {
       }
       await incidents.recordIn(trx, incident.id, { kind: 'update.posted', text: `Update (${update.state}): ${update.text}`, actorLabel: actor.label, data: { updateId: update.id, public: update.public, recipients: subscribed.size } })
       await audit.record(trx, actor, { action: 'comms.update.posted', targetType: 'incident', targetId: incident.id, details: { updateId: update.id, state: update.state, public: update.public, recipients: subscribed.size } })
+      await remember(trx, update)
     })
     return update
   }
