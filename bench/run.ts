@@ -13,6 +13,7 @@ import { systemClock } from '../src/shared/clock.js'
 import { alertsBenchmark } from './alerts.js'
 import { exposureBenchmark } from './exposure.js'
 import { huntBenchmark } from './hunt.js'
+import { noticesBenchmark } from './notices.js'
 
 interface Measurement {
   benchmark: string
@@ -115,7 +116,7 @@ async function jobsBenchmark(name: string, config: DatabaseConfig): Promise<Meas
   ]
 }
 
-const benchmarks: Record<string, (name: string, config: DatabaseConfig) => Promise<Measurement[]>> = { jobs: jobsBenchmark, exposure: exposureBenchmark, hunt: huntBenchmark, alerts: alertsBenchmark }
+const benchmarks: Record<string, (name: string, config: DatabaseConfig) => Promise<Measurement[]>> = { jobs: jobsBenchmark, exposure: exposureBenchmark, hunt: huntBenchmark, alerts: alertsBenchmark, notices: noticesBenchmark }
 
 const unknown = only.filter((name) => !(name in benchmarks))
 if (unknown.length > 0) {
@@ -141,7 +142,7 @@ for (const name of new Set(results.map((r) => r.benchmark === 'audit' ? 'jobs' :
   const figures = results.filter((r) => (r.benchmark === 'audit' ? 'jobs' : r.benchmark) === name)
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
   const command = `npm run bench -- ${name}`
-  writeFileSync(new URL(`${name}.json`, resultsDir), JSON.stringify({ command, at: new Date().toISOString(), machine, env: { BENCH_ENDPOINTS: process.env.BENCH_ENDPOINTS ?? null, BENCH_ADVISORIES: process.env.BENCH_ADVISORIES ?? null, BENCH_HUNT_MB: process.env.BENCH_HUNT_MB ?? null, BENCH_ALERT_SECONDS: process.env.BENCH_ALERT_SECONDS ?? null }, figures }, null, 2) + '\n')
+  writeFileSync(new URL(`${name}.json`, resultsDir), JSON.stringify({ command, at: new Date().toISOString(), machine, env: { BENCH_ENDPOINTS: process.env.BENCH_ENDPOINTS ?? null, BENCH_ADVISORIES: process.env.BENCH_ADVISORIES ?? null, BENCH_HUNT_MB: process.env.BENCH_HUNT_MB ?? null, BENCH_ALERT_SECONDS: process.env.BENCH_ALERT_SECONDS ?? null, BENCH_NOTICE_CUSTOMERS: process.env.BENCH_NOTICE_CUSTOMERS ?? null }, figures }, null, 2) + '\n')
 }
 if (json) console.log(JSON.stringify(results, null, 2))
 else for (const r of results) console.log(`${r.benchmark.padEnd(6)} ${r.database.padEnd(9)} ${r.figure.padEnd(90)} ${String(r.value).padStart(8)} ${r.unit}`)
