@@ -77,6 +77,31 @@ export function registerCommsCommands(program: Command, door: CliDoor): void {
     )
 
   door
+    .common(notice.command('tracking').description('whether every customer has been told: per customer, its latest notice’s state and acknowledgements'))
+    .option('--incident <id>', 'about this incident')
+    .option('--advisory <id>', 'about this advisory')
+    .action(
+      door.action(async ({ services, actor }, _args, options) => {
+        const tracked = await services.comms.tracking(actor, { ...(options.incident !== undefined && { incidentId: options.incident }), ...(options.advisory !== undefined && { advisoryId: options.advisory }) })
+        const { customers: total, ...byState } = tracked.counts
+        const human = [
+          door.table(tracked.customers, [
+            ['customer', (r) => r.customerName],
+            ['state', (r) => r.state.replace('_', ' ')],
+            ['sent', (r) => r.sentAt],
+            ['recipients', (r) => r.recipients],
+            ['acknowledged', (r) => r.firstAcknowledgedAt && `${r.firstAcknowledgedAt} by ${r.firstAcknowledgedBy ?? ''}`],
+            ['affected', (r) => (r.affected ? 'yes' : 'no (since)')],
+            ['problem', (r) => r.problems.map((p) => p.message).join('; ')],
+          ]),
+          '',
+          `${total} customer(s): ${Object.entries(byState).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state.replace('_', ' ')}`).join(', ') || 'none'}`,
+        ].join('\n')
+        return { data: tracked, human }
+      }),
+    )
+
+  door
     .common(notice.command('list').description('notices sent, newest first'))
     .option('--incident <id>', 'about this incident')
     .option('--advisory <id>', 'about this advisory (its id)')

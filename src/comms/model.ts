@@ -11,6 +11,11 @@ export function requireResponder(actor: Actor): void {
   if (!actor.scope.all || actor.role === 'customer' || actor.role === 'viewer') throw new AppError('forbidden', 'customer communications are sent by the provider’s responders')
 }
 
+/** The provider's staff, any role: who may see where every customer stands. */
+export function requireStaff(actor: Actor): void {
+  if (!actor.scope.all || actor.role === 'customer') throw new AppError('forbidden', 'where every customer stands is the provider’s view')
+}
+
 /** The states an incident update announces, in the order incidents usually pass through them. */
 export const updateStates = ['investigating', 'identified', 'monitoring', 'resolved'] as const
 export type UpdateState = (typeof updateStates)[number]
@@ -101,6 +106,38 @@ export const RecipientProblemSchema = Type.Object({
   message: Type.String(),
 })
 export type RecipientProblem = Static<typeof RecipientProblemSchema>
+
+/** Where a customer stands on an incident or advisory: told or not, and how far. */
+export const trackingStates = ['not_sent', ...noticeStates] as const
+export type TrackingState = (typeof trackingStates)[number]
+
+export const TrackingRowSchema = Type.Object({
+  customerId: Type.String(),
+  customerName: Type.String(),
+  kind: Type.Enum(['customer', 'partner']),
+  /** Affected now (open findings, sightings or the incident's links); a customer told earlier may no longer be. */
+  affected: Type.Boolean(),
+  state: Type.Enum([...trackingStates]),
+  /** The latest notice to this customer about it. */
+  noticeId: Nullable(Type.String()),
+  sentAt: NullableTimestamp,
+  recipients: Type.Integer(),
+  acknowledgements: Type.Integer(),
+  firstAcknowledgedAt: NullableTimestamp,
+  firstAcknowledgedBy: Nullable(Type.String()),
+  /** Why the customer cannot be told (no contacts, bad addresses), when it cannot. */
+  problems: Type.Array(RecipientProblemSchema),
+})
+export type TrackingRow = Static<typeof TrackingRowSchema>
+
+export const NoticeTrackingSchema = Type.Object({
+  incidentId: Nullable(Type.String()),
+  advisoryId: Nullable(Type.String()),
+  /** Customers per state, and all of them. */
+  counts: Type.Object({ customers: Type.Integer(), ...Object.fromEntries(trackingStates.map((state) => [state, Type.Integer()])) } as Record<'customers' | TrackingState, ReturnType<typeof Type.Integer>>),
+  customers: Type.Array(TrackingRowSchema),
+})
+export type NoticeTracking = Static<typeof NoticeTrackingSchema>
 
 /** The facts one customer's notice is composed from, before the template renders them. */
 export interface NoticeFacts {
@@ -360,6 +397,10 @@ export const NoticeRequestSchema = Type.Object(
   { additionalProperties: false },
 )
 export type NoticeRequest = Static<typeof NoticeRequestSchema>
+
+/** Which incident or advisory to track notices for. */
+export const TrackingQuerySchema = Type.Object({ incidentId: Type.Optional(Id), advisoryId: Type.Optional(Reference) }, { additionalProperties: false })
+export type TrackingQuery = Static<typeof TrackingQuerySchema>
 
 export const defaultRoles: ContactRole[] = ['primary', 'security', 'technical']
 export const defaultReminderMinutes = 24 * 60

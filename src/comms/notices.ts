@@ -18,7 +18,11 @@ import {
   overallState,
   renderNotice,
   requireResponder,
+  requireStaff,
+  TrackingQuerySchema,
+  trackingStates,
   type Notice,
+  type NoticeTracking,
   type NoticeFacts,
   type NoticePreview,
   type NoticeRequest,
@@ -29,6 +33,7 @@ import {
   type RecipientStatus,
   type SendReport,
   type Template,
+  type TrackingRow,
 } from './model.js'
 import { reminderJob } from './reminders.js'
 import type { CommsDeps } from './service.js'
@@ -68,6 +73,11 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
 
   async function planFor(actor: Actor, request: NoticeRequest): Promise<NoticePlan> {
     requireResponder(actor)
+    return affected(actor, request)
+  }
+
+  /** Who is affected and what each would be told; the caller checks the actor may see it. */
+  async function affected(actor: Actor, request: NoticeRequest): Promise<NoticePlan> {
     if (!request.incidentId && !request.advisoryId) throw new AppError('invalid', 'give an incident or an advisory', { problems: [{ field: 'advisoryId', message: 'give incidentId or advisoryId' }] })
     const incident = request.incidentId ? await incidents.get(actor, request.incidentId) : undefined
     const advisoryIds = new Set<string>()
@@ -295,5 +305,47 @@ export function createNotices(deps: NoticesDeps, templates: Pick<Templates, 'get
     return { notice, state: overallState(recipients.map((r) => r.state)), recipients }
   }
 
-  return { plan, preview, send, getNotice, listNotices, status }
+  /**
+   * Whether every customer has been told: each customer affected now, and each told earlier (it
+   * may be clean since), with the state of its latest notice, its acknowledgements, and why it
+   * cannot be told when it cannot.
+   */
+  async function tracking(actor: Actor, input: unknown): Promise<NoticeTracking> {
+    requireStaff(actor)
+    const query = parseInput(TrackingQuerySchema, input, 'notice tracking')
+    const planned = await affected(actor, query)
+    const advisoryId = query.advisoryId ? (await intel.getAdvisory(query.advisoryId)).id : null
+    const notices = await store.listNotices(db, allTenants, query.incidentId ? { incidentId: query.incidentId } : { advisoryId: advisoryId! })
+    const latest = new Map<string, Notice>()
+    for (const notice of notices) if (!latest.has(notice.customerId)) latest.set(notice.customerId, notice)
+    const rows: TrackingRow[] = []
+    const affectedIds = new Set(planned.customers.map((p) => p.customer.id))
+    const everyone = [...planned.customers.map((p) => p.customer), ...(await Promise.all([...latest.keys()].filter((id) => !affectedIds.has(id)).map((id) => customers.get(allTenants, id))))]
+    for (const customer of everyone) {
+      const notice = latest.get(customer.id)
+      const problems = planned.problems.filter((p) => p.customerId === customer.id)
+      const base = { customerId: customer.id, customerName: customer.name, kind: customer.kind, affected: affectedIds.has(customer.id), problems }
+      if (!notice) {
+        rows.push({ ...base, state: 'not_sent', noticeId: null, sentAt: null, recipients: 0, acknowledgements: 0, firstAcknowledgedAt: null, firstAcknowledgedBy: null })
+        continue
+      }
+      const current = await status(allTenants, notice.id)
+      const acknowledged = current.recipients.filter((r) => r.acknowledgedAt !== null).sort((a, b) => a.acknowledgedAt!.localeCompare(b.acknowledgedAt!))
+      rows.push({
+        ...base,
+        state: current.state,
+        noticeId: notice.id,
+        sentAt: notice.sentAt,
+        recipients: current.recipients.length,
+        acknowledgements: acknowledged.length,
+        firstAcknowledgedAt: acknowledged[0]?.acknowledgedAt ?? null,
+        firstAcknowledgedBy: acknowledged[0]?.acknowledgedBy ?? null,
+      })
+    }
+    rows.sort((a, b) => a.customerName.localeCompare(b.customerName) || a.customerId.localeCompare(b.customerId))
+    const counts = Object.fromEntries([['customers', rows.length], ...trackingStates.map((state) => [state, rows.filter((r) => r.state === state).length])]) as NoticeTracking['counts']
+    return { incidentId: query.incidentId ?? null, advisoryId, counts, customers: rows }
+  }
+
+  return { plan, preview, send, getNotice, listNotices, status, tracking }
 }

@@ -9,12 +9,14 @@ import {
   NoticeRequestSchema,
   NoticeSchema,
   NoticeStatusSchema,
+  NoticeTrackingSchema,
   PublicIncidentSchema,
   PublishInputSchema,
   SendReportSchema,
   StatusViewSchema,
   TemplateInputSchema,
   TemplateSchema,
+  TrackingQuerySchema,
   UpdateInputSchema,
   UpdateSchema,
 } from './model.js'
@@ -85,6 +87,19 @@ export const commsRoutes: FastifyPluginAsyncTypebox<{ comms: Comms }> = async (a
       },
     },
     async (request) => comms.listNotices(requireActor(request.actor).scope, request.query),
+  )
+  app.get(
+    '/notices/tracking',
+    {
+      config: { access: viewer },
+      schema: {
+        tags,
+        summary: 'Whether every customer has been told: per customer affected (or told), the state of its latest notice, its acknowledgements, and why it cannot be told',
+        querystring: TrackingQuerySchema,
+        response: { 200: NoticeTrackingSchema },
+      },
+    },
+    async (request) => comms.tracking(requireActor(request.actor), request.query),
   )
   app.get(
     '/notices/:noticeId',

@@ -64,6 +64,7 @@ export function createComms(deps: CommsDeps) {
     getNotice: notices.getNotice,
     listNotices: notices.listNotices,
     status: notices.status,
+    tracking: notices.tracking,
     checkAcknowledgement: acknowledgements.checkAcknowledgement,
     acknowledge: acknowledgements.acknowledge,
     remind,

@@ -23,7 +23,7 @@ const advisoryRef = 'CORDON-2023-0001'
 
 interface Host {
   name: string
-  customer: 'contoso' | 'fabrikam' | 'tailspin'
+  customer: 'contoso' | 'fabrikam' | 'tailspin' | 'litware'
   address: string
   softphone: string | null
 }
@@ -37,8 +37,10 @@ const hosts: Host[] = [
   { name: 'FAB-YARD', customer: 'fabrikam', address: '10.2.0.22', softphone: '18.12.416' },
   { name: 'TAIL-DESK', customer: 'tailspin', address: '10.3.0.31', softphone: '18.12.407' },
   { name: 'TAIL-OFFICE', customer: 'tailspin', address: '10.3.0.32', softphone: null },
+  // A customer nobody entered contacts for: it must be reported before sending, not skipped.
+  { name: 'LIT-RECEPTION', customer: 'litware', address: '10.4.0.41', softphone: '18.12.416' },
 ]
-const affected = ['CON-FRONT', 'CON-LAB', 'FAB-DISPATCH', 'FAB-YARD', 'TAIL-DESK']
+const affected = ['CON-FRONT', 'CON-LAB', 'FAB-DISPATCH', 'FAB-YARD', 'LIT-RECEPTION', 'TAIL-DESK']
 
 /** An osquery daemon's results log: each host's programs and interface addresses, as snapshots. */
 function osqueryLog(unixTime: number, softphone: (host: Host) => string | null): string {
@@ -183,7 +185,8 @@ for (const dialect of testDialects) {
         })
       ).id
       ids.tailspin = (await ok('POST', '/api/v1/customers', { name: 'Tailspin Clinics', externalRef: 'tailspin', contacts: [{ name: 'Tia Tailspin', email: 'tia@tailspin.example', role: 'technical' }] })).id
-      assert.equal(Object.keys(ids).length, 4)
+      ids.litware = (await ok('POST', '/api/v1/customers', { name: 'Litware Legal', externalRef: 'litware' })).id
+      assert.equal(Object.keys(ids).length, 5)
     })
 
     it('finds exactly the endpoints on 18.12.407 and 18.12.416 through the bundled advisory', async () => {
@@ -197,6 +200,7 @@ for (const dialect of testDialects) {
         'Contoso Dental/CON-LAB/18.12.416',
         'Fabrikam Logistics/FAB-DISPATCH/18.12.416',
         'Fabrikam Logistics/FAB-YARD/18.12.416',
+        'Litware Legal/LIT-RECEPTION/18.12.416',
         'Tailspin Clinics/TAIL-DESK/18.12.407',
       ])
     })
@@ -224,13 +228,25 @@ for (const dialect of testDialects) {
       assert.ok(list.length >= 3, `the playbook's tasks: ${JSON.stringify(list)}`)
     })
 
-    it('sends each affected customer and the partner their own notice by email through the real SMTP server', async () => {
-      const sent = await ok<{ notices: Array<{ id: string; customerName: string; recipients: number }>; problems: unknown[] }>('POST', '/api/v1/notices', {
-        incidentId,
-        deadline: '2023-04-07T17:00:00.000Z',
-      })
+    it('refuses to send while an affected customer has no contacts, naming it and sending nothing', async () => {
+      const refused = await api('POST', '/api/v1/notices', { incidentId, deadline: '2023-04-07T17:00:00.000Z' })
 
-      assert.deepEqual(sent.problems, [])
+      assert.equal(refused.status, 400)
+      assert.match(JSON.stringify(refused.body), /Litware Legal has no contacts/)
+      const tracking = await ok('GET', `/api/v1/notices/tracking?incidentId=${incidentId}`)
+      assert.equal(tracking.counts.not_sent, 5)
+      assert.equal(sink.messages.length, 0)
+    })
+
+    it('sends each affected customer and the partner their own notice by email through the real SMTP server', async () => {
+      const sent = await ok<{ notices: Array<{ id: string; customerName: string; recipients: number }>; problems: Array<{ customerName: string; problem: string }> }>(
+        'POST',
+        '/api/v1/notices',
+        { incidentId, deadline: '2023-04-07T17:00:00.000Z', sendDespiteProblems: true },
+        { 'idempotency-key': 'notify-3cx-1' },
+      )
+
+      assert.deepEqual(sent.problems.map((p) => `${p.customerName}: ${p.problem}`), ['Litware Legal: no_contacts'])
       assert.deepEqual(sent.notices.map((n) => `${n.customerName}:${n.recipients}`).sort(), ['Contoso Dental:1', 'Fabrikam Logistics:1', 'Northwind IT:1', 'Tailspin Clinics:1'])
       const mails = await eventually('four emails', async () => (sink.messages.length >= 4 ? sink.messages : undefined))
       assert.equal(mails.length, 4)
@@ -242,16 +258,16 @@ for (const dialect of testDialects) {
       assert.match(fabrikam, /FAB-DISPATCH/)
       assert.match(fabrikam, /FAB-YARD/)
       assert.match(fabrikam, /azureonlinestorage\.com/)
-      assert.doesNotMatch(fabrikam, /CON-|TAIL-|akamaicontainer|Contoso|Tailspin/)
+      assert.doesNotMatch(fabrikam, /CON-|TAIL-|LIT-|akamaicontainer|Contoso|Tailspin|Litware/)
       const tailspin = byRecipient['tia@tailspin.example']!.text ?? ''
       assert.match(tailspin, /TAIL-DESK/)
-      assert.doesNotMatch(tailspin, /TAIL-OFFICE|CON-|FAB-|akamaicontainer|azureonlinestorage/)
+      assert.doesNotMatch(tailspin, /TAIL-OFFICE|CON-|FAB-|LIT-|akamaicontainer|azureonlinestorage/)
       // The partner's notice covers its customer's endpoints and what they looked up.
       const northwind = byRecipient['nora@northwind.example']!.text ?? ''
       assert.match(northwind, /Contoso Dental: CON-FRONT/)
       assert.match(northwind, /Contoso Dental: CON-LAB/)
       assert.match(northwind, /akamaicontainer\.com/)
-      assert.doesNotMatch(northwind, /FAB-|TAIL-|CON-ADMIN/)
+      assert.doesNotMatch(northwind, /FAB-|TAIL-|LIT-|CON-ADMIN/)
       for (const mail of mails) {
         assert.ok(mail.html, 'an HTML part')
         assert.match(mail.text ?? '', /2023-04-07/, 'the deadline')
@@ -292,6 +308,14 @@ for (const dialect of testDialects) {
       const states: Record<string, string> = {}
       for (const notice of notices) states[notice.customerId] = (await ok('GET', `/api/v1/notices/${notice.id}`)).state
       assert.deepEqual(states, { [ids.contoso!]: 'acknowledged', [ids.fabrikam!]: 'acknowledged', [ids.northwind!]: 'acknowledged', [ids.tailspin!]: 'delivered' })
+      // Whether every customer has been told, at a glance: Litware cannot be, and says why.
+      const tracking = await ok('GET', `/api/v1/notices/tracking?incidentId=${incidentId}`)
+      assert.deepEqual(
+        tracking.customers.map((row: { customerName: string; state: string; firstAcknowledgedBy: string | null }) => `${row.customerName}: ${row.state}${row.firstAcknowledgedBy ? ` by ${row.firstAcknowledgedBy}` : ''}`),
+        ['Contoso Dental: acknowledged by Carl C.', 'Fabrikam Logistics: acknowledged by Fay F.', 'Litware Legal: not_sent', 'Northwind IT: acknowledged by Nora N.', 'Tailspin Clinics: delivered'],
+      )
+      assert.match(tracking.customers[2].problems[0].message, /no contacts/)
+      assert.deepEqual(tracking.counts, { customers: 5, not_sent: 1, queued: 0, sent: 0, delivered: 1, bounced: 0, acknowledged: 3 })
       // The incident's timeline tells the story too.
       const timeline = await ok<Array<{ kind: string }> | { items: Array<{ kind: string }> }>('GET', `/api/v1/incidents/${incidentId}/timeline`)
       const kinds = (Array.isArray(timeline) ? timeline : timeline.items).map((entry) => entry.kind)
@@ -315,18 +339,23 @@ for (const dialect of testDialects) {
 
       const tasks = await tasksByHost()
       const states = Object.fromEntries(Object.entries(tasks).map(([host, task]) => [host, task.state]))
-      assert.deepEqual(states, { 'CON-FRONT': 'done_verified', 'CON-LAB': 'pending', 'FAB-DISPATCH': 'done_verified', 'FAB-YARD': 'pending', 'TAIL-DESK': 'done_verified' })
+      assert.deepEqual(states, { 'CON-FRONT': 'done_verified', 'CON-LAB': 'pending', 'FAB-DISPATCH': 'done_verified', 'FAB-YARD': 'pending', 'LIT-RECEPTION': 'pending', 'TAIL-DESK': 'done_verified' })
       for (const host of [...removed, ...upgraded]) assert.equal(tasks[host]!.evidence?.importId, report.id, `${host}'s evidence is the import`)
 
       const progress = await ok('GET', `/api/v1/campaigns/${campaignId}/progress`)
       assert.deepEqual(
         { total: progress.overall.total, verified: progress.overall.doneVerified, pending: progress.overall.pending, percent: progress.overall.percentVerified },
-        { total: 5, verified: 3, pending: 2, percent: 60 },
+        { total: 6, verified: 3, pending: 3, percent: 50 },
       )
       assert.deepEqual(
         progress.customers.map((c: { customerName: string; doneVerified: number; total: number; allClearAt: string | null }) => `${c.customerName} ${c.doneVerified}/${c.total} ${c.allClearAt ? 'clear' : 'open'}`),
-        ['Contoso Dental 1/2 open', 'Fabrikam Logistics 1/2 open', 'Tailspin Clinics 1/1 clear'],
+        ['Contoso Dental 1/2 open', 'Fabrikam Logistics 1/2 open', 'Litware Legal 0/1 open', 'Tailspin Clinics 1/1 clear'],
       )
+      // Tailspin is clean now (no open finding, no sighting): still listed as told, no longer affected.
+      const tracking = await ok('GET', `/api/v1/notices/tracking?incidentId=${incidentId}`)
+      const tailspin = tracking.customers.find((row: { customerName: string }) => row.customerName === 'Tailspin Clinics')
+      assert.deepEqual({ affected: tailspin.affected, state: tailspin.state }, { affected: false, state: 'delivered' })
+      assert.equal(tracking.customers.find((row: { customerName: string }) => row.customerName === 'Contoso Dental').affected, true)
       // Time to notify, acknowledge and all-clear, from the incident's opening.
       const incident = await ok('GET', `/api/v1/incidents/${incidentId}`)
       const metrics = await ok('GET', `/api/v1/campaigns/${campaignId}/metrics`)
@@ -338,6 +367,7 @@ for (const dialect of testDialects) {
       assert.ok(row('Fabrikam Logistics').secondsToAcknowledge >= row('Fabrikam Logistics').secondsToNotify)
       assert.equal(row('Fabrikam Logistics').allClearAt, null)
       assert.equal(row('Tailspin Clinics').acknowledgedAt, null)
+      assert.equal(row('Litware Legal').notifiedAt, null)
       assert.ok(row('Tailspin Clinics').secondsToAllClear >= row('Tailspin Clinics').secondsToNotify)
       assert.equal(metrics.overall.allClearAt, null)
 
@@ -348,7 +378,7 @@ for (const dialect of testDialects) {
       const page = await (await fetch(url)).text()
       assert.match(page, /FAB-DISPATCH/)
       assert.match(page, /FAB-YARD/)
-      assert.doesNotMatch(page, /CON-|TAIL-|Contoso|Tailspin|Northwind/)
+      assert.doesNotMatch(page, /CON-|TAIL-|LIT-|Contoso|Tailspin|Northwind|Litware/)
     })
 
     it('reopens the task and raises a critical alert when the bad build comes back', async () => {
