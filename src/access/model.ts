@@ -42,6 +42,14 @@ export interface User {
   disabledAt: string | null
 }
 
+/** Why this user cannot hold a role or answer for something (missing, disabled, a customer's user), or undefined when it can. */
+export function staffUserProblem(user: User | undefined, id: string): string | undefined {
+  if (!user) return `no user ${id}`
+  if (user.disabledAt !== null) return `user ${user.email} is disabled`
+  if (user.role === 'customer') return `user ${user.email} is a customer's user, not staff`
+  return undefined
+}
+
 const tokenPrefix = 'cordon_'
 
 /**

@@ -12,6 +12,7 @@ import {
   generateToken,
   parseToken,
   secretMatches,
+  staffUserProblem,
   TokenInputSchema,
   UserInputSchema,
   type ApiToken,
@@ -183,7 +184,7 @@ export function createAccess({ db, clock, audit, customers }: AccessDeps) {
   /** A user who may answer for something (an account, say): exists, staff, not disabled; else AppError 'invalid' naming `field`. */
   async function requireStaffUser(id: string, field: string): Promise<User> {
     const user = await store.findUser(db, id)
-    const problem = !user ? `no user ${id}` : user.disabledAt !== null ? `user ${user.email} is disabled` : user.role === 'customer' ? `user ${user.email} is a customer's user, not staff` : undefined
+    const problem = staffUserProblem(user, id)
     if (problem) throw new AppError('invalid', `${field}: ${problem}`, { problems: [{ field, message: problem }] })
     return user!
   }

@@ -2,18 +2,18 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Marked } from 'marked'
 import Type, { type Static } from 'typebox'
 import { contactRoles, type ContactRole } from '../customers/index.js'
-import type { Actor } from '../shared/actor.js'
+import { isResponder, isStaff, type Actor } from '../shared/actor.js'
 import { AppError, type FieldProblem } from '../shared/errors.js'
 import { Nullable, NullableTimestamp, Timestamp } from '../shared/schemas.js'
 
 /** Customers are told things by the provider's responders: not by viewers, nor by customers' own tokens. */
 export function requireResponder(actor: Actor): void {
-  if (!actor.scope.all || actor.role === 'customer' || actor.role === 'viewer') throw new AppError('forbidden', 'customer communications are sent by the provider’s responders')
+  if (!isResponder(actor)) throw new AppError('forbidden', 'customer communications are sent by the provider’s responders')
 }
 
 /** The provider's staff, any role: who may see where every customer stands. */
 export function requireStaff(actor: Actor): void {
-  if (!actor.scope.all || actor.role === 'customer') throw new AppError('forbidden', 'where every customer stands is the provider’s view')
+  if (!isStaff(actor)) throw new AppError('forbidden', 'where every customer stands is the provider’s view')
 }
 
 /** The states an incident update announces, in the order incidents usually pass through them. */

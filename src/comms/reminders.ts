@@ -1,3 +1,4 @@
+import { staffUserProblem } from '../access/index.js'
 import type { Job, JobCommit } from '../jobs/index.js'
 import type { OutboundMessage } from '../notifications/index.js'
 import type { Customer } from '../customers/index.js'
@@ -70,7 +71,7 @@ export function createReminders(deps: Pick<CommsDeps, 'db' | 'clock' | 'audit' |
         if (error instanceof AppError && error.kind === 'not_found') return undefined
         throw error
       })
-      if (user && user.disabledAt === null && user.role !== 'customer') return user
+      if (!staffUserProblem(user, id)) return user
     }
     return undefined
   }

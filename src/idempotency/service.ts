@@ -70,7 +70,7 @@ export function createIdempotency({ db, clock }: IdempotencyDeps) {
     }
   }
 
-  return { recall, remember, once }
+  return { once }
 }
 
 /** JSON with object keys sorted, so equal requests digest equally. */

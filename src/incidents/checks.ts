@@ -1,4 +1,4 @@
-import type { Access, User } from '../access/index.js'
+import { staffUserProblem, type Access, type User } from '../access/index.js'
 import type { Db } from '../db/connect.js'
 import type { Actor } from '../shared/actor.js'
 import { AppError, notFound, type FieldProblem } from '../shared/errors.js'
@@ -54,10 +54,9 @@ export function createUserCheck(access: Pick<Access, 'getUser'>): UserCheck {
           if (error instanceof AppError && error.kind === 'not_found') return undefined
           throw error
         }))
-      if (!user) problems.push({ field, message: `no user ${id}` })
-      else if (user.disabledAt !== null) problems.push({ field, message: `user ${user.email} is disabled` })
-      else if (user.role === 'customer') problems.push({ field, message: `user ${user.email} is a customer's user, not staff` })
-      else users.set(id, user)
+      const problem = staffUserProblem(user, id)
+      if (problem) problems.push({ field, message: problem })
+      else users.set(id, user!)
     }
     if (problems.length > 0) throw new AppError('invalid', `invalid user: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { problems })
     return users

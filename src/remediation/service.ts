@@ -10,7 +10,7 @@ import type { Intel } from '../intel/index.js'
 import type { Inventory, InventoryChange } from '../inventory/index.js'
 import type { Job, JobCommit, Jobs } from '../jobs/index.js'
 import type { Notifications, OutboundMessage } from '../notifications/index.js'
-import { allTenants, systemActor, type Actor, type TenantScope } from '../shared/actor.js'
+import { allTenants, isResponder, systemActor, type Actor, type TenantScope } from '../shared/actor.js'
 import type { Clock } from '../shared/clock.js'
 import { AppError, isAppError, notFound, type FieldProblem } from '../shared/errors.js'
 import { newId } from '../shared/ids.js'
@@ -85,7 +85,7 @@ export type Remediation = ReturnType<typeof createRemediation>
 const findingPage = 500
 
 function requireStaff(actor: Actor): void {
-  if (!actor.scope.all || actor.role === 'customer' || actor.role === 'viewer') throw new AppError('forbidden', 'remediation changes are made by the provider’s responders')
+  if (!isResponder(actor)) throw new AppError('forbidden', 'remediation changes are made by the provider’s responders')
 }
 
 export function createRemediation(deps: RemediationDeps) {

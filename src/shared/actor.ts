@@ -24,6 +24,16 @@ export interface Actor {
   scope: TenantScope
 }
 
+/** The provider's staff, any role, seeing every customer. */
+export function isStaff(actor: Pick<Actor, 'role' | 'scope'>): boolean {
+  return actor.scope.all && actor.role !== 'customer'
+}
+
+/** Staff who may change things (admins and responders), not viewers. */
+export function isResponder(actor: Pick<Actor, 'role' | 'scope'>): boolean {
+  return isStaff(actor) && actor.role !== 'viewer'
+}
+
 /** The actor for work Cordon does by itself (jobs, bootstrap). */
 export const systemActor: Actor = Object.freeze({
   kind: 'system',
